@@ -1,0 +1,33 @@
+//go:build unix
+
+package execjson
+
+import (
+	"context"
+	"os/exec"
+	"syscall"
+)
+
+// command builds the process in a group of its own, so that the timeout
+// kills the shell and everything it started: sh -c does not always exec its
+// last command, and a surviving grandchild would hold stdout open.
+func command(ctx context.Context, c Command) *exec.Cmd {
+	var cmd *exec.Cmd
+	if len(c.Args) > 0 {
+		cmd = exec.CommandContext(ctx, c.Args[0], c.Args[1:]...)
+	} else {
+		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", c.Shell)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		killGroup(cmd)
+		return nil
+	}
+	return cmd
+}
+
+func killGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) //nolint:errcheck // the group may be gone
+	}
+}

@@ -1,0 +1,162 @@
+// Package execjson runs a credential_process command and parses its output.
+//
+// A run is bounded in time (the whole process group is killed at the
+// timeout, and pipes held open by a grandchild are closed shortly after) and
+// in memory (stdout is capped, stderr keeps only its start and end). Errors
+// never carry stdout, which holds secrets.
+package execjson
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// StderrExcerpt is how many bytes of stderr an error keeps from each of the
+// start and the end of the stream.
+const StderrExcerpt = 2 << 10
+
+// waitDelay bounds how long a run waits, once its process has exited or been
+// killed, for descendants that still hold stdout or stderr open.
+const waitDelay = time.Second
+
+// Command describes one way to run a credential_process command.
+type Command struct {
+	// Shell is a command line for the system shell (sh -c on Unix,
+	// cmd.exe /C on Windows), as credential_process is written in
+	// ~/.aws/config. Used when Args is empty.
+	Shell string
+	// Args is the program and its arguments, run without a shell.
+	Args []string
+	// Env is the environment; nil inherits the current process's.
+	Env []string
+	// Dir is the working directory; "" inherits the current one.
+	Dir string
+	// Stdin is the command's standard input; nil is the null device.
+	Stdin io.Reader
+	// Stderr, if not nil, also receives everything the command writes to
+	// stderr. Its write errors are ignored.
+	Stderr io.Writer
+	// Timeout bounds the run; it must be positive.
+	Timeout time.Duration
+	// MaxOutput is the most stdout may hold, in bytes; it must be positive.
+	MaxOutput int
+}
+
+// Program returns the program's name as written, without arguments.
+func (c *Command) Program() string {
+	if len(c.Args) > 0 {
+		return c.Args[0]
+	}
+	s := strings.TrimSpace(c.Shell)
+	if q := s[:min(len(s), 1)]; q == `"` || q == `'` {
+		if end := strings.Index(s[1:], q); end >= 0 {
+			return s[1 : end+1]
+		}
+	}
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Result is the outcome of a run that exited with status 0.
+type Result struct {
+	// Stdout is everything the command wrote to stdout. It holds secrets.
+	Stdout []byte
+	// Stderr is an excerpt of stderr, as in ProcessError.
+	Stderr string
+	// Duration is how long the command ran.
+	Duration time.Duration
+}
+
+// Format prints the result without its stdout.
+func (r Result) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "execjson.Result{Stdout: [%d bytes], Duration: %v}", len(r.Stdout), r.Duration)
+}
+
+// Run runs c and returns its output. Any failure is a *ProcessError. ctx
+// cancellation stops the run like the timeout does.
+func Run(ctx context.Context, c Command) (Result, error) {
+	if c.Shell == "" && len(c.Args) == 0 {
+		return Result{}, &ProcessError{ExitCode: -1, Err: errors.New("empty command")}
+	}
+	runCtx, cancel := context.WithTimeoutCause(ctx, c.Timeout, errTimedOut)
+	defer cancel()
+	runCtx, stop := context.WithCancelCause(runCtx)
+	defer stop(nil)
+
+	cmd := command(runCtx, c)
+	cmd.Env, cmd.Dir, cmd.Stdin = c.Env, c.Dir, c.Stdin
+	stdout := &limitWriter{max: c.MaxOutput, overflow: func() { stop(ErrOutputTooLarge) }}
+	stderr := &excerptWriter{n: StderrExcerpt}
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
+	if c.Stderr != nil {
+		cmd.Stderr = io.MultiWriter(stderr, ignoreErrors{c.Stderr})
+	}
+	cmd.WaitDelay = waitDelay
+
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start)
+	if errors.Is(err, exec.ErrWaitDelay) {
+		// The command exited 0 but a descendant kept its pipes open: the
+		// output is complete, the straggler is ended.
+		killGroup(cmd)
+		err = nil
+	}
+	if err == nil && context.Cause(runCtx) == ErrOutputTooLarge {
+		err = errors.New("killed")
+	}
+	if err == nil {
+		return Result{Stdout: stdout.buf, Stderr: Scrub(stderr.String(), stdout.buf), Duration: elapsed}, nil
+	}
+
+	perr := &ProcessError{Program: c.Program(), ExitCode: -1, Stderr: Scrub(stderr.String(), stdout.buf), Duration: elapsed, Err: err}
+	var exitErr *exec.ExitError
+	switch cause := context.Cause(runCtx); {
+	case cause == ErrOutputTooLarge:
+		perr.Err = fmt.Errorf("stdout exceeded %d bytes: %w", c.MaxOutput, ErrOutputTooLarge)
+	case cause == errTimedOut:
+		perr.Err = fmt.Errorf("%w after %v: %w", errTimedOut, c.Timeout, context.DeadlineExceeded)
+	case ctx.Err() != nil:
+		perr.Err = ctx.Err()
+	case errors.As(err, &exitErr):
+		perr.ExitCode = exitErr.ExitCode()
+	}
+	return Result{}, perr
+}
+
+// limitWriter collects up to max bytes and calls overflow once when more
+// arrive, so the run is stopped instead of parsing a truncated document.
+type limitWriter struct {
+	max      int
+	buf      []byte
+	overflow func()
+	over     bool
+}
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	if w.over {
+		return 0, ErrOutputTooLarge
+	}
+	if len(w.buf)+len(p) > w.max {
+		w.over = true
+		w.overflow()
+		return 0, ErrOutputTooLarge
+	}
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+type ignoreErrors struct{ w io.Writer }
+
+func (w ignoreErrors) Write(p []byte) (int, error) {
+	w.w.Write(p) //nolint:errcheck // a broken tee must not fail the run
+	return len(p), nil
+}

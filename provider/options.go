@@ -1,0 +1,97 @@
+package provider
+
+import (
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go/logging"
+
+	"github.com/seed-dcc28122/credprocess/strategy"
+)
+
+const (
+	// DefaultTimeout bounds one run of the command when Options.Timeout is
+	// zero. It leaves room for a human to answer an MFA or browser prompt.
+	DefaultTimeout = time.Minute
+
+	// DefaultMaxOutputBytes caps stdout when Options.MaxOutputBytes is zero.
+	// Real output is under 4 KiB even with long session tokens.
+	DefaultMaxOutputBytes = 1 << 20
+
+	// DefaultMinRefreshInterval is used when Options.MinRefreshInterval is
+	// zero.
+	DefaultMinRefreshInterval = time.Minute
+)
+
+// Options configures a [Provider]. The zero value of every field selects its
+// default.
+type Options struct {
+	// Strategy picks when each fetched credential set stops being served.
+	// Nil means strategy.AfterExpired{}: serve until expiry.
+	Strategy strategy.Strategy
+
+	// Timeout bounds one run of the command; at the timeout the command and
+	// every process it started are killed. Zero or negative means
+	// DefaultTimeout (1 minute). The caller's context also ends a run when
+	// the Provider is called directly, but aws.CredentialsCache removes the
+	// caller's deadline, so through the cache Timeout is the only bound.
+	Timeout time.Duration
+
+	// MaxOutputBytes caps what the command may write to stdout; past it the
+	// command is killed and the run fails with ErrOutputTooLarge. Zero or
+	// negative means DefaultMaxOutputBytes (1 MiB).
+	MaxOutputBytes int
+
+	// MinRefreshInterval is the least time between two runs while held
+	// credentials are still valid: after a run that returned credentials no
+	// newer than those held (producers such as aws-vault and granted cache
+	// their own output), and after a failed run. Expiry still forces a run.
+	// Zero or negative means DefaultMinRefreshInterval (1 minute).
+	MinRefreshInterval time.Duration
+
+	// Stdin is the command's standard input. Nil means the null device, as a
+	// server wants; set os.Stdin for producers that prompt on the terminal.
+	Stdin io.Reader
+
+	// Stderr, if not nil, receives a copy of everything the command writes
+	// to stderr, such as aws-vault's MFA prompt or granted's browser notice.
+	// stderr is captured for errors either way and never read as output.
+	Stderr io.Writer
+
+	// Env is the command's environment, in os.Environ form. Nil means the
+	// current process's environment.
+	Env []string
+
+	// Dir is the command's working directory. Empty means the current one.
+	Dir string
+
+	// Logger receives warnings about failed refreshes and debug lines about
+	// runs. It never receives secrets or command arguments. Nil discards.
+	Logger logging.Logger
+
+	// CredentialSources is reported by ProviderSources for the SDK's
+	// User-Agent. Nil means [aws.CredentialSourceProcess].
+	CredentialSources []aws.CredentialSource
+}
+
+func (o *Options) setDefaults() {
+	if o.Strategy == nil {
+		o.Strategy = strategy.AfterExpired{}
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.MaxOutputBytes <= 0 {
+		o.MaxOutputBytes = DefaultMaxOutputBytes
+	}
+	if o.MinRefreshInterval <= 0 {
+		o.MinRefreshInterval = DefaultMinRefreshInterval
+	}
+	if o.Logger == nil {
+		o.Logger = logging.Nop{}
+	}
+	if o.CredentialSources == nil {
+		o.CredentialSources = []aws.CredentialSource{aws.CredentialSourceProcess}
+	}
+}
