@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -47,22 +48,42 @@ type Command struct {
 	MaxOutput int
 }
 
-// Program returns the program's name as written, without arguments.
+// Program returns the program's name as written, without its arguments,
+// which may hold secrets. For a shell line it is the first word after any
+// VAR=value assignments, or "sh" when that word is shell syntax rather than
+// a name.
 func (c *Command) Program() string {
 	if len(c.Args) > 0 {
 		return c.Args[0]
 	}
 	s := strings.TrimSpace(c.Shell)
-	if q := s[:min(len(s), 1)]; q == `"` || q == `'` {
-		if end := strings.Index(s[1:], q); end >= 0 {
-			return s[1 : end+1]
+	for s != "" {
+		var word string
+		if q := s[0]; q == '"' || q == '\'' {
+			end := strings.IndexByte(s[1:], q)
+			if end < 0 {
+				break
+			}
+			word, s = s[1:end+1], s[end+2:]
+		} else {
+			end := strings.IndexAny(s, " \t")
+			if end < 0 {
+				end = len(s)
+			}
+			word, s = s[:end], s[end:]
+		}
+		s = strings.TrimSpace(s)
+		if word == "" || strings.ContainsAny(word, "'\"{}$;|&<>()`") {
+			break
+		}
+		if !assignment.MatchString(word) {
+			return word
 		}
 	}
-	if i := strings.IndexAny(s, " \t"); i >= 0 {
-		return s[:i]
-	}
-	return s
+	return "sh"
 }
+
+var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=[^=]*$`)
 
 // Result is the outcome of a run that exited with status 0.
 type Result struct {

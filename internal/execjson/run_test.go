@@ -181,3 +181,24 @@ func TestRunCallerCancellation(t *testing.T) {
 		t.Errorf("Run(cancelled ctx) error = %v; want context.Canceled", err)
 	}
 }
+
+func TestProgram(t *testing.T) {
+	tests := []struct {
+		cmd  Command
+		want string
+	}{
+		{Command{Shell: "aws-vault export --format=json dev"}, "aws-vault"},
+		{Command{Shell: `  "/opt/my tools/producer" --role x`}, "/opt/my tools/producer"},
+		{Command{Shell: `AWS_PROFILE=dev GRANTED_QUIET=true granted credential-process`}, "granted"},
+		{Command{Shell: `FOO='a b' granted credential-process`}, "sh"},
+		{Command{Shell: `j='{"SecretAccessKey":"x"}'; echo "$j"`}, "sh"},
+		{Command{Shell: `sh -c "op item get x | jq ."`}, "sh"},
+		{Command{Shell: `echo|cat`}, "sh"},
+		{Command{Args: []string{"/usr/bin/producer", "--secret"}}, "/usr/bin/producer"},
+	}
+	for _, tt := range tests {
+		if got := tt.cmd.Program(); got != tt.want {
+			t.Errorf("Program(%q) = %q; want %q", tt.cmd.Shell, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,35 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/seed-dcc28122/credprocess/internal/execjson"
+)
+
+// NewWithRunner returns a cache over a provider whose command is replaced by
+// run, which returns what the command would print on stdout. The output
+// still goes through parsing, the strategy and the cache hooks.
+func NewWithRunner(run func(context.Context) ([]byte, error), optFns ...func(*Options)) (*aws.CredentialsCache, *Provider) {
+	p := NewProvider("fake-producer --secret-arg", optFns...)
+	p.run = func(ctx context.Context, _ execjson.Command) (execjson.Result, error) {
+		out, err := run(ctx)
+		return execjson.Result{Stdout: out}, err
+	}
+	return cache(p), p
+}
+
+// SetClock replaces the provider's clock.
+func SetClock(p *Provider, now func() time.Time) { p.now = now }
+
+// RefreshAt reports the moment the held set stops being served.
+func RefreshAt(p *Provider) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held == nil {
+		return time.Time{}
+	}
+	return p.held.refreshAt
+}

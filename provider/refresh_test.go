@@ -1,0 +1,222 @@
+package provider_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/seed-dcc28122/credprocess/provider"
+	"github.com/seed-dcc28122/credprocess/strategy"
+)
+
+// producer stands in for the command's stdout inside a synctest bubble,
+// where the clock is fake: it records when it ran and prints what next
+// returns.
+type producer struct {
+	mu   sync.Mutex
+	ran  []time.Time
+	next func(now time.Time) ([]byte, error)
+}
+
+func (p *producer) run(context.Context) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ran = append(p.ran, time.Now())
+	return p.next(time.Now())
+}
+
+func (p *producer) runs() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.ran)
+}
+
+func fixed(u float64) func() float64 { return func() float64 { return u } }
+
+func mustRetrieve(t *testing.T, c *aws.CredentialsCache) aws.Credentials {
+	t.Helper()
+	creds, err := c.Retrieve(context.Background())
+	if err != nil {
+		t.Fatalf("Retrieve() error = %v", err)
+	}
+	return creds
+}
+
+func TestStrategyPicksRefreshMoment(t *testing.T) {
+	tests := []struct {
+		name     string
+		strategy strategy.Strategy
+		life     time.Duration
+		want     time.Duration // refresh moment, from the fetch
+	}{
+		{"default serves until expiry", nil, time.Hour, time.Hour},
+		{"jitter at u=0.25 is half way into the window", strategy.BeforeExpiredWithJitter{Rand: fixed(0.25)}, time.Hour, 45 * time.Minute},
+		{"jitter at u=0 starts the window", strategy.BeforeExpiredWithJitter{Rand: fixed(0)}, time.Hour, 30 * time.Minute},
+		{"15-minute session against a 30-minute window", strategy.BeforeExpiredWithJitter{Rand: fixed(0)}, 15 * time.Minute, 7*time.Minute + 30*time.Second},
+		{"strategy in the past is clamped", strategy.Func(func(exp, now time.Time) time.Time { return now.Add(-time.Hour) }), time.Hour, 5 * time.Second},
+		{"strategy after expiry is clamped", strategy.Func(func(exp, now time.Time) time.Time { return exp.Add(time.Hour) }), time.Hour, time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				start := time.Now()
+				p := &producer{next: func(now time.Time) ([]byte, error) {
+					return credsJSON("AKIDREFRESH", now.Add(tt.life)), nil
+				}}
+				c, _ := provider.NewWithRunner(p.run, func(o *provider.Options) { o.Strategy = tt.strategy })
+
+				creds := mustRetrieve(t, c)
+				if got := creds.Expires.Sub(start); got != tt.want {
+					t.Errorf("cached Expires = fetch + %v; want fetch + %v", got, tt.want)
+				}
+				for range 100 {
+					mustRetrieve(t, c)
+				}
+				time.Sleep(tt.want - time.Nanosecond)
+				mustRetrieve(t, c)
+				if got := p.runs(); got != 1 {
+					t.Errorf("runs before the refresh moment = %d; want 1", got)
+				}
+				time.Sleep(time.Nanosecond)
+				mustRetrieve(t, c)
+				if got := p.runs(); got != 2 {
+					t.Errorf("runs at the refresh moment = %d; want 2", got)
+				}
+			})
+		})
+	}
+}
+
+// TestCachingProducerBacksOff models aws-vault, which hands back the same
+// session until 5 minutes before it expires: the 30-minute jitter window
+// must not run it on every call meanwhile.
+func TestCachingProducerBacksOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		sessions := map[string]time.Time{}
+		var current string
+		p := &producer{next: func(now time.Time) ([]byte, error) {
+			if current == "" || sessions[current].Sub(now) < 5*time.Minute {
+				current = "AKIDSESSION" + now.Format("150405")
+				sessions[current] = now.Add(time.Hour)
+			}
+			return credsJSON(current, sessions[current]), nil
+		}}
+		log := &recorder{}
+		c, _ := provider.NewWithRunner(p.run, func(o *provider.Options) {
+			o.Strategy = strategy.BeforeExpiredWithJitter{Rand: fixed(0)}
+			o.Logger = log
+		})
+
+		for time.Since(start) < 3*time.Hour {
+			creds := mustRetrieve(t, c)
+			if exp := sessions[creds.AccessKeyID]; !exp.After(time.Now()) {
+				t.Fatalf("served %s at %v, after its expiry %v", creds.AccessKeyID, time.Since(start), exp.Sub(start))
+			}
+			time.Sleep(time.Second)
+		}
+
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for i := 1; i < len(p.ran); i++ {
+			if gap := p.ran[i].Sub(p.ran[i-1]); gap < provider.DefaultMinRefreshInterval {
+				t.Errorf("run %d came %v after the previous one; want at least %v", i, gap, provider.DefaultMinRefreshInterval)
+			}
+		}
+		// The producer rotates every 55 minutes: four sessions in 3 hours,
+		// each polled about once a minute from the start of its window until
+		// the producer rotates.
+		if len(sessions) != 4 {
+			t.Errorf("sessions fetched = %d; want 4", len(sessions))
+		}
+		if n, most := len(p.ran), 4*(30-5+2); n > most {
+			t.Errorf("runs in 3 hours = %d; want at most %d", n, most)
+		}
+		if !strings.Contains(strings.Join(log.all(), "\n"), "no newer than those held") {
+			t.Errorf("no debug line tells that the credentials were unchanged")
+		}
+	})
+}
+
+func TestFailedRefreshKeepsValidCredentials(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		failing := false
+		p := &producer{next: func(now time.Time) ([]byte, error) {
+			if failing {
+				return nil, &provider.ProcessError{Program: "fake-producer", ExitCode: 1, Stderr: "broker unavailable"}
+			}
+			return credsJSON("AKID"+now.Format("150405"), now.Add(time.Hour)), nil
+		}}
+		log := &recorder{}
+		c, _ := provider.NewWithRunner(p.run, func(o *provider.Options) {
+			o.Strategy = strategy.BeforeExpiredWithJitter{Rand: fixed(0)}
+			o.Logger = log
+		})
+
+		first := mustRetrieve(t, c)
+		failing = true
+		time.Sleep(30 * time.Minute)
+		for time.Since(start) < time.Hour-time.Second {
+			if got := mustRetrieve(t, c); got.AccessKeyID != first.AccessKeyID {
+				t.Fatalf("served %s; want the held %s while it is valid", got.AccessKeyID, first.AccessKeyID)
+			}
+			time.Sleep(time.Second)
+		}
+		warnings := 0
+		for _, line := range log.all() {
+			if strings.HasPrefix(line, "WARN") {
+				warnings++
+				if !strings.Contains(line, "broker unavailable") {
+					t.Errorf("warning lacks the cause: %s", line)
+				}
+			}
+		}
+		if warnings != p.runs()-1 {
+			t.Errorf("warnings = %d for %d failed runs; want one per failed run", warnings, p.runs()-1)
+		}
+		if failed := p.runs() - 1; failed > 30+6 {
+			t.Errorf("failed runs in the last 30 minutes = %d; want about one a minute", failed)
+		}
+
+		time.Sleep(time.Second)
+		_, err := c.Retrieve(context.Background())
+		var pe *provider.ProcessError
+		if !errors.As(err, &pe) || pe.Stderr != "broker unavailable" {
+			t.Fatalf("Retrieve() after expiry error = %v; want the *ProcessError", err)
+		}
+
+		failing = false
+		if got := mustRetrieve(t, c); got.AccessKeyID == first.AccessKeyID {
+			t.Errorf("after recovery served %s; want fresh credentials", got.AccessKeyID)
+		}
+	})
+}
+
+// TestInvalidatedCredentialsAreNotServedOnFailure: once the cache was
+// invalidated (a server rejected the credentials), a failing refresh is an
+// error, not a fallback to the rejected set.
+func TestInvalidatedCredentialsAreNotServedOnFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		failing := false
+		p := &producer{next: func(now time.Time) ([]byte, error) {
+			if failing {
+				return nil, &provider.ProcessError{Program: "fake-producer", ExitCode: 1}
+			}
+			return credsJSON("AKIDREJECTED", now.Add(time.Hour)), nil
+		}}
+		c, _ := provider.NewWithRunner(p.run)
+		mustRetrieve(t, c)
+		failing = true
+		c.Invalidate()
+		if _, err := c.Retrieve(context.Background()); err == nil {
+			t.Fatal("Retrieve() after Invalidate with a failing command = nil error; want the failure")
+		}
+	})
+}

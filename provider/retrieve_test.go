@@ -1,0 +1,276 @@
+package provider_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/seed-dcc28122/credprocess/provider"
+)
+
+const farFuture = "2099-01-01T00:00:00Z"
+
+func TestRetrieveFromShellScript(t *testing.T) {
+	path := script(t, `cat <<JSON
+{"Version": 1, "AccessKeyId": "AKIDSCRIPT", "SecretAccessKey": "$1", "SessionToken": "tok",
+ "Expiration": "`+farFuture+`", "AccountId": "123456789012"}
+JSON
+`)
+	got, err := provider.New(path + " 'secret with spaces'").Retrieve(context.Background())
+	if err != nil {
+		t.Fatalf("Retrieve() error = %v", err)
+	}
+	want := aws.Credentials{
+		AccessKeyID: "AKIDSCRIPT", SecretAccessKey: "secret with spaces", SessionToken: "tok",
+		AccountID: "123456789012", Source: provider.ProviderName, CanExpire: true,
+		Expires: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateApproxTime(0)); diff != "" {
+		t.Errorf("Retrieve() mismatch (-want +got):\n%s", diff)
+	}
+
+	got, err = provider.NewArgs([]string{path, "argv form"}).Retrieve(context.Background())
+	if err != nil || got.SecretAccessKey != "argv form" {
+		t.Errorf("NewArgs Retrieve() = %q, %v; want secret %q", got.SecretAccessKey, err, "argv form")
+	}
+}
+
+func TestRetrieveNeverExpiring(t *testing.T) {
+	path := script(t, `echo '{"Version":1,"AccessKeyId":"AKIDLONGTERM","SecretAccessKey":"s"}'`)
+	c := provider.New(path)
+	for range 3 {
+		got, err := c.Retrieve(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.CanExpire {
+			t.Errorf("CanExpire = true; want false for output without Expiration")
+		}
+	}
+}
+
+// TestConcurrentColdRetrieveRunsOnce: a thousand goroutines asking a cold
+// cache at once cause exactly one run of the command.
+func TestConcurrentColdRetrieveRunsOnce(t *testing.T) {
+	count := filepath.Join(t.TempDir(), "runs")
+	path := script(t, `echo run >> "`+count+`"
+sleep 0.3
+echo '{"Version":1,"AccessKeyId":"AKIDCONCURRENT","SecretAccessKey":"s","Expiration":"`+farFuture+`"}'
+`)
+	c := provider.New(path)
+	const n = 1000
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			got, err := c.Retrieve(context.Background())
+			if err == nil && got.AccessKeyID != "AKIDCONCURRENT" {
+				err = fmt.Errorf("AccessKeyID = %q", got.AccessKeyID)
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("Retrieve() error = %v", err)
+		}
+	}
+	if got := runs(t, count); got != 1 {
+		t.Errorf("command ran %d times for %d concurrent Retrieve calls; want 1", got, n)
+	}
+}
+
+// TestCallerStopsWaiting: a caller whose context ends stops waiting, while
+// the run goes on and serves the others.
+func TestCallerStopsWaiting(t *testing.T) {
+	count := filepath.Join(t.TempDir(), "runs")
+	path := script(t, `echo run >> "`+count+`"
+sleep 1
+echo '{"Version":1,"AccessKeyId":"AKIDSLOW","SecretAccessKey":"s","Expiration":"`+farFuture+`"}'
+`)
+	c := provider.New(path)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := c.Retrieve(ctx)
+		done <- err
+	}()
+	patient := make(chan error)
+	go func() {
+		_, err := c.Retrieve(context.Background())
+		patient <- err
+	}()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled Retrieve() error = %v; want context.Canceled", err)
+	}
+	if err := <-patient; err != nil {
+		t.Errorf("patient Retrieve() error = %v", err)
+	}
+	if got := runs(t, count); got != 1 {
+		t.Errorf("command ran %d times; want 1", got)
+	}
+}
+
+func TestRetrieveErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		command   string
+		opts      func(*provider.Options)
+		check     func(t *testing.T, err error)
+		wantInErr string
+	}{
+		{
+			name:    "non-zero exit keeps stderr",
+			command: `echo "Login required. Run aws sso login" >&2; exit 2`,
+			check: func(t *testing.T, err error) {
+				var pe *provider.ProcessError
+				if !errors.As(err, &pe) || pe.ExitCode != 2 || !strings.Contains(pe.Stderr, "Login required") {
+					t.Errorf("error = %#v; want *ProcessError with exit 2 and the stderr text", err)
+				}
+			},
+			wantInErr: "Login required",
+		},
+		{
+			name:    "command not found",
+			command: "credprocess-missing-producer --profile dev",
+			check: func(t *testing.T, err error) {
+				var pe *provider.ProcessError
+				if !errors.As(err, &pe) || pe.ExitCode != 127 {
+					t.Errorf("error = %v; want *ProcessError with exit 127", err)
+				}
+			},
+			wantInErr: "not found",
+		},
+		{
+			name:    "hung command hits the timeout",
+			command: "sleep 60",
+			opts:    func(o *provider.Options) { o.Timeout = 200 * time.Millisecond },
+			check: func(t *testing.T, err error) {
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("error = %v; want context.DeadlineExceeded", err)
+				}
+			},
+			wantInErr: "timed out",
+		},
+		{
+			name:    "output over the limit",
+			command: `head -c 5000 /dev/zero | tr '\0' x`,
+			opts:    func(o *provider.Options) { o.MaxOutputBytes = 4096 },
+			check: func(t *testing.T, err error) {
+				if !errors.Is(err, provider.ErrOutputTooLarge) {
+					t.Errorf("error = %v; want ErrOutputTooLarge", err)
+				}
+			},
+			wantInErr: "exceeded 4096 bytes",
+		},
+		{
+			name:    "output breaks the spec",
+			command: `echo 'Warning: banner' >&2; echo '{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + plantedSecret + `","Expiration":"2030-01-01T00:00:00"}'`,
+			check: func(t *testing.T, err error) {
+				var oe *provider.OutputError
+				if !errors.As(err, &oe) || oe.Field != "Expiration" || !strings.Contains(oe.Stderr, "banner") {
+					t.Errorf("error = %v; want *OutputError naming Expiration, with stderr", err)
+				}
+			},
+			wantInErr: "no time zone",
+		},
+		{
+			name:    "expired on arrival",
+			command: `echo '{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + plantedSecret + `","SessionToken":"` + plantedToken + `","Expiration":"2020-01-01T00:00:00Z"}'`,
+			check: func(t *testing.T, err error) {
+				if !errors.Is(err, provider.ErrExpired) {
+					t.Errorf("error = %v; want ErrExpired", err)
+				}
+			},
+			wantInErr: "expired at 2020-01-01T00:00:00Z",
+		},
+		{
+			name:    "exit 1 with valid JSON and the JSON echoed to stderr",
+			command: `j='{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + plantedSecret + `","SessionToken":"` + plantedToken + `"}'; echo "$j"; echo "debug: $j" >&2; exit 1`,
+			check: func(t *testing.T, err error) {
+				var pe *provider.ProcessError
+				if !errors.As(err, &pe) || pe.ExitCode != 1 {
+					t.Errorf("error = %v; want *ProcessError with exit 1", err)
+				}
+			},
+			wantInErr: "[redacted]",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []func(*provider.Options)
+			if tt.opts != nil {
+				opts = append(opts, tt.opts)
+			}
+			log := &recorder{}
+			opts = append(opts, func(o *provider.Options) { o.Logger = log })
+			_, err := provider.New(tt.command, opts...).Retrieve(context.Background())
+			if err == nil {
+				t.Fatal("Retrieve() error = nil")
+			}
+			tt.check(t, err)
+			if !strings.Contains(err.Error(), tt.wantInErr) {
+				t.Errorf("Error() = %q; want it to contain %q", err, tt.wantInErr)
+			}
+			assertNoSecret(t, err, log.all())
+		})
+	}
+}
+
+// assertNoSecret fails if the planted secret key or token shows in any
+// rendering of v or in the log lines.
+func assertNoSecret(t *testing.T, v any, logs []string) {
+	t.Helper()
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		s := fmt.Sprintf(verb, v)
+		if strings.Contains(s, plantedSecret) || strings.Contains(s, plantedToken) {
+			t.Errorf("Sprintf(%q) holds a planted secret: %s", verb, s)
+		}
+	}
+	for _, line := range logs {
+		if strings.Contains(line, plantedSecret) || strings.Contains(line, plantedToken) {
+			t.Errorf("log line holds a planted secret: %s", line)
+		}
+	}
+}
+
+func TestProviderPrintsWithoutSecrets(t *testing.T) {
+	log := &recorder{}
+	p := provider.NewProvider(`echo '{"Version":1,"AccessKeyId":"AKIDPRINTED00001","SecretAccessKey":"`+plantedSecret+`","SessionToken":"`+plantedToken+`","Expiration":"`+farFuture+`"}' # --password hunter2`,
+		func(o *provider.Options) {
+			o.Logger = log
+			o.Env = append(os.Environ(), "AWS_SECRET_ACCESS_KEY="+plantedSecret)
+		})
+	if _, err := p.Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	assertNoSecret(t, p, log.all())
+	for _, s := range append(log.all(), fmt.Sprintf("%#v", p)) {
+		if strings.Contains(s, "hunter2") {
+			t.Errorf("command arguments leaked: %s", s)
+		}
+	}
+	if len(log.all()) == 0 {
+		t.Errorf("no debug line logged for the run")
+	}
+}
+
+func TestProviderSources(t *testing.T) {
+	p := provider.NewProvider("true")
+	if diff := cmp.Diff([]aws.CredentialSource{aws.CredentialSourceProcess}, p.ProviderSources()); diff != "" {
+		t.Errorf("ProviderSources() mismatch (-want +got):\n%s", diff)
+	}
+}
