@@ -1,0 +1,315 @@
+package credprocess_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithymiddleware "github.com/aws/smithy-go/middleware"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seed-dcc28122/credprocess"
+	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/middleware"
+)
+
+// barrier holds every request signed with akid until n of them are in
+// flight, so that n rejections reach the clients together.
+type barrier struct {
+	next http.RoundTripper
+	akid string
+	wg   sync.WaitGroup
+}
+
+func (b *barrier) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.Contains(r.Header.Get("Authorization"), "Credential="+b.akid+"/") {
+		b.wg.Done()
+		b.wg.Wait()
+	}
+	return b.next.RoundTrip(r)
+}
+
+func TestRetryOnAuthFailureE2EConcurrent(t *testing.T) {
+	const n = 100
+	srv := newServer(t, false)
+	old, _, _ := rotateKey(1)
+	srv.Allow(rotateKey(1))
+	srv.Allow(rotateKey(2))
+	srv.Expire(old)
+	command, runs := rotateCommand(t, false)
+	cfg := loadConfig(t, srv, command)
+	// Load the rejected key into the cache so every first attempt signs with it.
+	if _, err := cfg.Credentials.Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b := &barrier{next: srv.HTTPClient().Transport, akid: old}
+	b.wg.Add(n)
+	cfg.HTTPClient = &http.Client{Transport: b}
+	client := sts.NewFromConfig(cfg)
+
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+		})
+	}
+	wg.Wait()
+
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("GetCallerIdentity: %v", err)
+	}
+	if got := runs(); got != 2 {
+		t.Errorf("command runs = %d; want 2 (initial and one refresh)", got)
+	}
+	got := map[string]int{}
+	for _, r := range srv.Requests() {
+		got[r.AccessKeyID+" "+r.ErrorCode]++
+	}
+	want := map[string]int{"AKIDROTATE0001 ExpiredToken": n, "AKIDROTATE0002 ": n}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("requests per key and code (-want +got):\n%s", diff)
+	}
+}
+
+func TestRetryOnAuthFailureE2ENonRewindableBody(t *testing.T) {
+	// Over HTTPS the S3 client sends a body it cannot seek (unsigned payload
+	// with a checksum trailer); over HTTP it would fail to hash it first.
+	srv := newServer(t, true)
+	old, _, _ := rotateKey(1)
+	srv.Allow(rotateKey(1))
+	srv.Allow(rotateKey(2))
+	srv.Expire(old)
+	command, runs := rotateCommand(t, false)
+	client := s3Client(loadConfig(t, srv, command))
+
+	_, err := client.PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket:        aws.String(bucket),
+		Key:           aws.String("upload"),
+		Body:          io.MultiReader(strings.NewReader(content)), // hides Seek
+		ContentLength: aws.Int64(int64(len(content))),
+	})
+
+	if got := apiCode(t, err); got != "ExpiredToken" {
+		t.Errorf("error code = %q; want ExpiredToken (err %v)", got, err)
+	}
+	if got := srv.Count(); got != 1 {
+		t.Errorf("requests = %d; want 1", got)
+	}
+	// The rejected key was still replaced, so the caller's own retry works
+	// without another run.
+	if _, err := client.PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String("upload"), Body: strings.NewReader(content),
+	}); err != nil {
+		t.Errorf("second PutObject: %v", err)
+	}
+	if got := runs(); got != 2 {
+		t.Errorf("command runs = %d; want 2", got)
+	}
+}
+
+func TestRetryOnAuthFailureE2EPresign(t *testing.T) {
+	srv := newServer(t, false)
+	srv.Allow(rotateKey(1))
+	command, _ := rotateCommand(t, false)
+	presigner := s3.NewPresignClient(s3Client(loadConfig(t, srv, command)))
+
+	req, err := presigner.PresignGetObject(context.Background(), &s3.GetObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(object),
+	})
+	if err != nil {
+		t.Fatalf("PresignGetObject: %v", err)
+	}
+	resp, err := srv.HTTPClient().Get(req.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || string(body) != content {
+		t.Errorf("GET presigned URL = %d %q; want 200 %q", resp.StatusCode, body, content)
+	}
+	akid, _, token := rotateKey(1)
+	want := []awstest.Request{{Service: "s3", Operation: "GetObject", AccessKeyID: akid, SessionToken: token, Presigned: true}}
+	if diff := cmp.Diff(want, srv.Requests(), ignoreStatus); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
+
+func TestRetryOnAuthFailureE2EAddedTwice(t *testing.T) {
+	srv := newServer(t, false)
+	srv.Allow(rotateKey(1))
+	srv.Allow(rotateKey(2))
+	for n := 1; n <= 2; n++ {
+		akid, _, _ := rotateKey(n)
+		srv.Expire(akid)
+	}
+	command, runs := rotateCommand(t, false)
+	cfg := loadConfig(t, srv, command)
+	again := middleware.RetryOnAuthFailure(cfg.Credentials.(*aws.CredentialsCache))
+	client := sts.NewFromConfig(cfg, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, again) })
+
+	_, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+
+	if got := apiCode(t, err); got != "ExpiredToken" {
+		t.Errorf("error code = %q; want ExpiredToken (err %v)", got, err)
+	}
+	if got := srv.Count(); got != 2 {
+		t.Errorf("requests = %d; want 2", got)
+	}
+	if got := runs(); got != 2 {
+		t.Errorf("command runs = %d; want 2", got)
+	}
+}
+
+// TestWithCredentialProcessTwice checks that the later option wins for the
+// credentials and the middleware alike, so the replay refreshes the cache the
+// client signs with.
+func TestWithCredentialProcessTwice(t *testing.T) {
+	srv := newServer(t, false)
+	old, _, _ := rotateKey(1)
+	srv.Allow(rotateKey(1))
+	srv.Allow(rotateKey(2))
+	srv.Expire(old)
+	first, firstRuns := rotateCommand(t, false)
+	second, secondRuns := rotateCommand(t, false)
+	cfg := loadConfig(t, srv, first, credprocess.WithCredentialProcess(second))
+
+	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("GetCallerIdentity: %v", err)
+	}
+	if got := firstRuns(); got != 0 {
+		t.Errorf("first command runs = %d; want 0", got)
+	}
+	if got := secondRuns(); got != 2 {
+		t.Errorf("second command runs = %d; want 2", got)
+	}
+}
+
+func TestWithCredentialProcessOptions(t *testing.T) {
+	srv := newServer(t, false)
+	command, _ := rotateCommand(t, false)
+	cfg := loadConfig(t, srv, command)
+
+	if _, ok := cfg.Credentials.(*aws.CredentialsCache); !ok {
+		t.Errorf("Credentials is %T; want *aws.CredentialsCache, so that no second cache hides invalidation", cfg.Credentials)
+	}
+	var finalize []string
+	capture := func(s *smithymiddleware.Stack) error { finalize = s.Finalize.List(); return nil }
+	client := sts.NewFromConfig(cfg, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, capture) })
+	srv.Allow(rotateKey(1))
+	if _, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("GetCallerIdentity: %v", err)
+	}
+	i := slices.Index(finalize, middleware.RetryOnAuthFailureID)
+	if i < 0 || i+1 >= len(finalize) || finalize[i+1] != "Retry" {
+		t.Errorf("Finalize = %q; want %s immediately before Retry", finalize, middleware.RetryOnAuthFailureID)
+	}
+}
+
+// passthrough stands where the middleware's two parts stand and does
+// nothing, so that the benchmark separates the cost of any two added
+// middleware (the SDK copies and grows its slices) from the cost of ours.
+type passthrough string
+
+func (p passthrough) ID() string { return string(p) }
+
+func (passthrough) HandleFinalize(ctx context.Context, in smithymiddleware.FinalizeInput, next smithymiddleware.FinalizeHandler) (
+	smithymiddleware.FinalizeOutput, smithymiddleware.Metadata, error,
+) {
+	return next.HandleFinalize(ctx, in)
+}
+
+func addPassthrough(s *smithymiddleware.Stack) error {
+	if err := s.Finalize.Insert(passthrough("PassthroughOuter"), "Retry", smithymiddleware.Before); err != nil {
+		return err
+	}
+	return s.Finalize.Insert(passthrough("PassthroughInner"), "Signing", smithymiddleware.After)
+}
+
+// BenchmarkRetryOnAuthFailure measures successful STS calls against one
+// endpoint with one credential cache: without middleware, with a pass-through
+// pair in the same places, and with RetryOnAuthFailure. The last two should
+// report the same allocs/op.
+func BenchmarkRetryOnAuthFailure(b *testing.B) {
+	srv := newServer(b, false)
+	srv.Allow(rotateKey(1))
+	command, _ := rotateCommand(b, false)
+	cfg := loadConfig(b, srv, command)
+	creds := cfg.Credentials.(*aws.CredentialsCache)
+	cfg.APIOptions = nil // each variant adds its own
+	variants := []struct {
+		name string
+		opt  func(*smithymiddleware.Stack) error
+	}{
+		{"none", nil},
+		{"passthrough", addPassthrough},
+		{"RetryOnAuthFailure", middleware.RetryOnAuthFailure(creds)},
+	}
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			client := sts.NewFromConfig(cfg, func(o *sts.Options) {
+				if v.opt != nil {
+					o.APIOptions = append(o.APIOptions, v.opt)
+				}
+			})
+			ctx := context.Background()
+			in := &sts.GetCallerIdentityInput{}
+			if _, err := client.GetCallerIdentity(ctx, in); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := client.GetCallerIdentity(ctx, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// countingRetryer counts the retry-quota tokens the retry loop asks for.
+type countingRetryer struct {
+	aws.RetryerV2
+	retryTokens atomic.Int64
+}
+
+func (r *countingRetryer) GetRetryToken(ctx context.Context, opErr error) (func(error) error, error) {
+	r.retryTokens.Add(1)
+	return r.RetryerV2.GetRetryToken(ctx, opErr)
+}
+
+func TestRetryOnAuthFailureE2ERetryQuota(t *testing.T) {
+	srv := newServer(t, false)
+	old, _, _ := rotateKey(1)
+	srv.Allow(rotateKey(1))
+	srv.Allow(rotateKey(2))
+	srv.Expire(old)
+	command, _ := rotateCommand(t, false)
+	r := &countingRetryer{RetryerV2: retry.NewStandard()}
+	cfg := loadConfig(t, srv, command, config.WithRetryer(func() aws.Retryer { return r }))
+
+	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("GetCallerIdentity: %v", err)
+	}
+	if got := srv.Count(); got != 2 {
+		t.Errorf("requests = %d; want 2", got)
+	}
+	if got := r.retryTokens.Load(); got != 0 {
+		t.Errorf("retry tokens drawn = %d; want 0", got)
+	}
+}

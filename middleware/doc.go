@@ -1,0 +1,77 @@
+// Package middleware replays an aws-sdk-go-v2 operation once with fresh
+// credentials when the service rejects the credentials that signed it.
+//
+// [RetryOnAuthFailure] returns a stack option for any client:
+//
+//	creds := provider.New("my_command -r role")
+//	cfg, err := config.LoadDefaultConfig(ctx,
+//		config.WithCredentialsProvider(creds),
+//		config.WithAPIOptions([]func(*smithymiddleware.Stack) error{
+//			middleware.RetryOnAuthFailure(creds),
+//		}),
+//	)
+//
+// [github.com/seed-dcc28122/credprocess.WithCredentialProcess] does both in
+// one option.
+//
+// # Trigger
+//
+// The middleware acts on the API error code ([github.com/aws/smithy-go.APIError]), never on the
+// HTTP status: the same ExpiredToken is a 400 from S3 and a 403 from STS. The
+// default codes are [ExpiryCodes] and [UnknownKeyCodes]; [AddCodes] and
+// [RemoveCodes] change the set. AccessDenied and AccessDeniedException are not
+// in it: they say the principal lacks a permission, and fresh credentials for
+// the same principal get the same answer. Signature errors are not in it
+// either: they point at signing or proxy faults, and clock skew is corrected
+// by the SDK's retryer.
+//
+// Only attempts that carried an Authorization header count. An unsigned
+// operation such as STS AssumeRoleWithWebIdentity answers
+// ExpiredTokenException about the web identity token, not about these
+// credentials.
+//
+// # Compare and invalidate
+//
+// The access key and session token that signed the failed attempt are read
+// from the signed request. The cache is invalidated only while it still holds
+// exactly those, then read again; concurrent failures with the same
+// credentials share that one refresh, and failures that arrive after it find
+// the cache already holding other credentials and use them. So N requests
+// rejected together run the credential command once.
+//
+// A replay needs credentials different from the rejected ones (another access
+// key or session token), for every code: a credential error is a verdict on
+// the credentials, and resending them draws the same verdict. This is what
+// makes the unknown-key codes safe to include (they also mean "this key never
+// existed"), and it stops a command that returns cached keys from causing
+// pointless replays. If the refresh fails, the original error is returned;
+// the cache stays invalidated, so the next operation runs the command again.
+//
+// # Placement and the retryer
+//
+// The middleware sits in the Finalize step immediately before the SDK's
+// "Retry" middleware ([RetryOnAuthFailureID]); a small recorder sits after
+// "Signing". The replay calls "Retry" again with the operation's unsigned
+// request, so credentials are resolved and the request is signed afresh, with
+// a new signing time. There is at most one replay per operation call. Because
+// the replay starts a new retry loop, an operation makes at most twice the
+// retryer's MaxAttempts requests.
+//
+// The SDK's retryers do not count the default codes as retryable, so the first
+// loop ends without drawing a retry token, and the replay's first attempt is a
+// first attempt again, which costs none either: the retry quota is spent only
+// on the faults it exists for. Stacks without "Retry" or "Signing" (presign
+// clients) are left unchanged.
+//
+// retry.AddWithErrorCodes cannot do this job: it does not invalidate the
+// cache, so the retried attempt is signed with the same cached credentials
+// unless they happen to pass their local expiry during the backoff; each
+// retry draws from the retry quota, so a burst of expiries starves unrelated
+// retries; and it waits a backoff delay first.
+//
+// # Request bodies
+//
+// The request stream is rewound before the replay. A body that cannot be
+// rewound is not replayed and the original error is returned; the cache is
+// still refreshed for the next call.
+package middleware

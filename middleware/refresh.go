@@ -1,0 +1,68 @@
+package middleware
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"golang.org/x/sync/singleflight"
+)
+
+// refresher replaces rejected credentials in a cache at most once per
+// rejected credential set, however many requests report the rejection.
+type refresher struct {
+	creds *aws.CredentialsCache
+	sf    singleflight.Group // keyed by the rejected access key and token
+}
+
+// matches reports whether c is the credential set that signed with s.
+func (s signer) matches(c aws.Credentials) bool {
+	return c.AccessKeyID == s.AccessKeyID && c.SessionToken == s.SessionToken
+}
+
+// refresh makes the cache hold credentials other than rejected and reports
+// whether it now does. It invalidates the cache only while the cache still
+// holds exactly the rejected set, so that requests failing after a refresh
+// reuse its result instead of invalidating the fresh credentials again.
+//
+// aws.CredentialsCache has no way to peek at its value; Retrieve serves it
+// from an atomic load while it is valid, and the rejected set usually is
+// valid by its own Expiration, which is why the server had to say otherwise.
+func (r *refresher) refresh(ctx context.Context, rejected signer) (bool, error) {
+	cur, err := r.creds.Retrieve(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !rejected.matches(cur) {
+		return true, nil
+	}
+
+	// Callers that saw the rejected set join one flight. A caller that arrives
+	// after the flight ended starts a new one, which finds the cache already
+	// refreshed and does not invalidate again.
+	key := rejected.AccessKeyID + "\x00" + rejected.SessionToken
+	ch := r.sf.DoChan(key, func() (any, error) {
+		// The flight serves every waiter: one caller's cancellation must not
+		// fail the others. The provider bounds the run with its own timeout.
+		ctx := context.WithoutCancel(ctx)
+		cur, err := r.creds.Retrieve(ctx)
+		if err != nil {
+			return false, err
+		}
+		if rejected.matches(cur) {
+			r.creds.Invalidate()
+			if cur, err = r.creds.Retrieve(ctx); err != nil {
+				return false, err
+			}
+		}
+		return !rejected.matches(cur), nil
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return false, res.Err
+		}
+		return res.Val.(bool), nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}

@@ -1,0 +1,158 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"maps"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
+	smithymiddleware "github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// RetryOnAuthFailureID is the ID of the Finalize middleware that
+// [RetryOnAuthFailure] inserts before the SDK's "Retry" middleware.
+const RetryOnAuthFailureID = "CredprocessRetryOnAuthFailure"
+
+// IDs of the SDK middleware the replay is positioned against.
+const (
+	retryID   = "Retry"
+	signingID = "Signing"
+)
+
+// RetryOnAuthFailure returns a stack option, for config.WithAPIOptions or a
+// client's Options.APIOptions, that replays an operation once with fresh
+// credentials when the service rejects the credentials that signed it.
+//
+// creds must be the cache the client signs with, such as the one
+// [github.com/seed-dcc28122/credprocess/provider.New] returns: the middleware
+// invalidates it and cannot find the client's credentials any other way. A
+// nil creds makes every operation fail with an error. optFns apply in order
+// to [Options] holding the defaults.
+//
+// The option leaves stacks without the SDK's "Retry" or "Signing" middleware
+// (presign clients) unchanged. On a stack that already has
+// [RetryOnAuthFailureID] it replaces that middleware instead of adding a
+// second one, so adding it twice still replays once, with the cache of the
+// last call. See the package documentation for the codes, the placement and
+// the interaction with the retryer.
+//
+// The returned function and the middleware it installs are safe for
+// concurrent use by any number of clients and operations.
+func RetryOnAuthFailure(creds *aws.CredentialsCache, optFns ...func(*Options)) func(*smithymiddleware.Stack) error {
+	o := Options{Codes: DefaultCodes()}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	m := &retryOnAuthFailure{
+		codes:     maps.Clone(o.Codes), // the caller may keep mutating its own map
+		logger:    o.Logger,
+		refresher: &refresher{creds: creds},
+	}
+	return func(stack *smithymiddleware.Stack) error {
+		if creds == nil {
+			return errors.New("middleware: RetryOnAuthFailure: nil credentials cache")
+		}
+		return m.register(stack)
+	}
+}
+
+// retryOnAuthFailure is the outer middleware: it sees the result of the
+// whole retry loop and, when the credentials were rejected, runs the loop
+// once more.
+type retryOnAuthFailure struct {
+	codes     map[string]bool // read-only after construction
+	logger    logging.Logger  // nil: no logging
+	refresher *refresher
+}
+
+var _ smithymiddleware.FinalizeMiddleware = (*retryOnAuthFailure)(nil)
+
+// ID implements [smithymiddleware.FinalizeMiddleware].
+func (*retryOnAuthFailure) ID() string { return RetryOnAuthFailureID }
+
+// register inserts the outer middleware before "Retry", so that the replay
+// starts from the unsigned request and GetIdentity and Signing run again, and
+// the recorder after "Signing", where the request carries the signature.
+func (m *retryOnAuthFailure) register(stack *smithymiddleware.Stack) error {
+	if _, ok := stack.Finalize.Get(RetryOnAuthFailureID); ok {
+		// smithy-go no longer rejects duplicate IDs; a second copy would
+		// nest a second replay inside the first. The later registration
+		// wins, as later credentials options do, so that the middleware
+		// invalidates the cache the client was last given.
+		_, err := stack.Finalize.Swap(RetryOnAuthFailureID, m)
+		return err
+	}
+	if _, ok := stack.Finalize.Get(retryID); !ok {
+		// Presign stacks drop Retry before API options run; inserting
+		// relative to it would fail the presign.
+		return nil
+	}
+	if _, ok := stack.Finalize.Get(signingID); !ok {
+		return nil
+	}
+	if err := stack.Finalize.Insert(m, retryID, smithymiddleware.Before); err != nil {
+		return err
+	}
+	return stack.Finalize.Insert(recordSigner{}, signingID, smithymiddleware.After)
+}
+
+// HandleFinalize implements [smithymiddleware.FinalizeMiddleware]. On success
+// it returns the result untouched and allocates nothing. The replay's result
+// and error are returned as they are, so its API error code stays reachable
+// with errors.As.
+func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddleware.FinalizeInput, next smithymiddleware.FinalizeHandler) (
+	smithymiddleware.FinalizeOutput, smithymiddleware.Metadata, error,
+) {
+	out, md, err := next.HandleFinalize(ctx, in)
+	if err == nil {
+		return out, md, err
+	}
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || !m.codes[apiErr.ErrorCode()] {
+		return out, md, err
+	}
+	rejected, ok := getSigner(md)
+	if !ok {
+		return out, md, err // not signed: the code is about something else
+	}
+	req, ok := in.Request.(*smithyhttp.Request)
+	if !ok {
+		return out, md, err
+	}
+	code := apiErr.ErrorCode()
+
+	// Refresh even if the body turns out not to be rewindable: the cache
+	// would otherwise keep serving the rejected set to the next call.
+	fresh, rerr := m.refresher.refresh(ctx, rejected)
+	switch {
+	case rerr != nil:
+		m.logf(ctx, logging.Warn, "credprocess: %s/%s: %s: refresh failed, not replaying: %v",
+			awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), code, rerr)
+		return out, md, err
+	case !fresh:
+		m.logf(ctx, logging.Debug, "credprocess: %s/%s: %s: refresh returned the rejected credentials, not replaying",
+			awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), code)
+		return out, md, err
+	}
+	// The retry loop rewinds only from its second attempt on; the replay is
+	// its first attempt again, and the first run consumed the shared stream.
+	if rwErr := req.RewindStream(); rwErr != nil {
+		m.logf(ctx, logging.Debug, "credprocess: %s/%s: %s: body cannot be rewound, not replaying: %v",
+			awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), code, rwErr)
+		return out, md, err
+	}
+	m.logf(ctx, logging.Debug, "credprocess: %s/%s: %s: replaying with refreshed credentials",
+		awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), code)
+	return next.HandleFinalize(ctx, in)
+}
+
+func (m *retryOnAuthFailure) logf(ctx context.Context, c logging.Classification, format string, v ...any) {
+	if m.logger == nil {
+		return
+	}
+	logging.WithContext(ctx, m.logger).Logf(c, format, v...)
+}
