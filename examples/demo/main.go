@@ -1,0 +1,230 @@
+// Command demo runs credprocess end to end with nothing configured: a
+// bundled credential_process command that mints short-lived keys, a local
+// AWS endpoint that verifies SigV4 signatures, and real SDK clients built by
+// config.LoadDefaultConfig with credprocess.WithCredentialProcess.
+//
+// It prints a timeline — the first run of the command, cached calls, a
+// refresh picked by the jitter strategy before expiry, the endpoint revoking
+// a key and one replay recovering — and exits non-zero if any step does not
+// behave.
+//
+//	go run ./examples/demo
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
+
+	"github.com/seed-dcc28122/credprocess"
+	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/provider"
+	"github.com/seed-dcc28122/credprocess/strategy"
+)
+
+// lifetime of the minted credentials and the jitter window before expiry,
+// scaled down from the usual hour and 30 minutes so the demo takes seconds.
+const (
+	lifetime = 10 * time.Second
+	window   = 5 * time.Second
+)
+
+func main() {
+	if len(os.Args) == 3 && os.Args[1] == "produce" {
+		produce(os.Args[2])
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "demo failed:", err)
+		os.Exit(1)
+	}
+	fmt.Println("\nall steps behaved")
+}
+
+// key returns the n-th credential set the producer mints.
+func key(n int) (akid, secret, token string) {
+	return fmt.Sprintf("AKIDDEMO%04d", n), fmt.Sprintf("demo-secret-%d", n), fmt.Sprintf("demo-token-%d", n)
+}
+
+// produce is the bundled credential_process command: each run mints the
+// next key, valid for lifetime.
+func produce(dir string) {
+	counter := filepath.Join(dir, "runs")
+	b, _ := os.ReadFile(counter)
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	n++
+	if err := os.WriteFile(counter, []byte(strconv.Itoa(n)), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	akid, secret, token := key(n)
+	json.NewEncoder(os.Stdout).Encode(map[string]any{
+		"Version": 1, "AccessKeyId": akid, "SecretAccessKey": secret, "SessionToken": token,
+		"Expiration": time.Now().Add(lifetime).UTC().Format(time.RFC3339Nano),
+	})
+}
+
+// timeline prints steps and the library's own log lines with the time since
+// the start.
+type timeline struct {
+	mu    sync.Mutex
+	start time.Time
+}
+
+func (t *timeline) printf(format string, v ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Printf("%6.2fs  %s\n", time.Since(t.start).Seconds(), fmt.Sprintf(format, v...))
+}
+
+func (t *timeline) Logf(c logging.Classification, format string, v ...any) {
+	t.printf("  [%s] %s", strings.ToLower(string(c)), fmt.Sprintf(format, v...))
+}
+
+func run() error {
+	// The demo must not pick up the host's AWS profile, keys or CA bundle.
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "AWS_") {
+			os.Unsetenv(name)
+		}
+	}
+	ctx := context.Background()
+	tl := &timeline{start: time.Now()}
+
+	srv := awstest.New()
+	defer srv.Close()
+	for n := 1; n <= 9; n++ {
+		srv.Allow(key(n))
+	}
+	srv.CreateBucket("demo")
+
+	state, err := os.MkdirTemp("", "credprocess-demo")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(state)
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	command := shellQuote(exe) + " produce " + shellQuote(state)
+	runs := func() int {
+		b, _ := os.ReadFile(filepath.Join(state, "runs"))
+		n, _ := strconv.Atoi(string(b))
+		return n
+	}
+
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithRegion(awstest.Region),
+		config.WithBaseEndpoint(srv.URL()),
+		config.WithSharedConfigFiles([]string{}),
+		config.WithSharedCredentialsFiles([]string{}),
+		credprocess.WithCredentialProcess(command, func(o *provider.Options) {
+			o.Strategy = strategy.BeforeExpiredWithJitter{Window: window, Rand: rand.New(rand.NewPCG(7, 7)).Float64}
+			o.Logger = tl
+		}),
+	)
+	if err != nil {
+		return err
+	}
+	cfg.HTTPClient = srv.HTTPClient()
+	stsClient := sts.NewFromConfig(cfg)
+	s3Client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	whoami := func() (string, error) {
+		out, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return "", err
+		}
+		arn := aws.ToString(out.Arn)
+		return arn[strings.LastIndexByte(arn, '/')+1:], nil
+	}
+	check := func(ok bool, format string, v ...any) error {
+		if !ok {
+			return fmt.Errorf(format, v...)
+		}
+		return nil
+	}
+
+	fmt.Printf("credential_process: %s produce <state dir>\nendpoint: %s (S3, STS, DynamoDB; verifies SigV4)\nstrategy: BeforeExpiredWithJitter, window %v; credentials live %v\n\n", filepath.Base(exe), srv.URL(), window, lifetime)
+
+	// 1. The first request runs the command.
+	tl.printf("STS GetCallerIdentity (cold cache)")
+	fetched := time.Since(tl.start)
+	first, err := whoami()
+	if err != nil {
+		return err
+	}
+	tl.printf("-> signed by %s; command runs so far: %d", first, runs())
+	if err := check(first == "AKIDDEMO0001" && runs() == 1, "first request: signer %s, runs %d; want AKIDDEMO0001 and 1", first, runs()); err != nil {
+		return err
+	}
+
+	// 2. Later requests are served from the cache.
+	for i := range 3 {
+		body := fmt.Sprintf("object %d", i)
+		if _, err := s3Client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("demo"), Key: aws.String(fmt.Sprint(i)), Body: strings.NewReader(body)}); err != nil {
+			return err
+		}
+	}
+	tl.printf("S3 PutObject x3 -> cached credentials; command runs so far: %d", runs())
+	if err := check(runs() == 1, "cached requests ran the command: %d runs", runs()); err != nil {
+		return err
+	}
+
+	// 3. The strategy refreshes before expiry, at the moment it drew.
+	held, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	tl.printf("the strategy serves them until %.2fs; they expire at about %.2fs", held.Expires.Sub(tl.start).Seconds(), (fetched + lifetime).Seconds())
+	signer := first
+	deadline := time.Now().Add(lifetime + time.Second)
+	for signer == first && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		if signer, err = whoami(); err != nil {
+			return err
+		}
+	}
+	tl.printf("STS GetCallerIdentity -> signed by %s; command runs so far: %d", signer, runs())
+	if err := check(signer == "AKIDDEMO0002" && runs() == 2, "refresh: signer %s, runs %d; want AKIDDEMO0002 and 2", signer, runs()); err != nil {
+		return err
+	}
+
+	// 4. The endpoint revokes the key; the middleware refreshes and replays once.
+	srv.Revoke(signer)
+	srv.Reset()
+	tl.printf("endpoint revokes %s", signer)
+	replayed, err := whoami()
+	if err != nil {
+		return fmt.Errorf("request after revocation: %w", err)
+	}
+	log := srv.Requests()
+	for _, r := range log {
+		outcome := "ok"
+		if r.ErrorCode != "" {
+			outcome = fmt.Sprintf("%d %s", r.Status, r.ErrorCode)
+		}
+		tl.printf("  endpoint saw %s %s signed by %s: %s", r.Service, r.Operation, r.AccessKeyID, outcome)
+	}
+	tl.printf("STS GetCallerIdentity -> signed by %s after one replay; command runs so far: %d", replayed, runs())
+	return check(replayed == "AKIDDEMO0003" && runs() == 3 && len(log) == 2 && log[0].ErrorCode == "InvalidClientTokenId",
+		"replay: signer %s, runs %d, requests %d; want AKIDDEMO0003, 3 runs, 2 requests", replayed, runs(), len(log))
+}
+
+// shellQuote quotes s for sh -c.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
