@@ -5,6 +5,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/seed-dcc28122/credprocess/provider"
 )
 
 // refresher replaces rejected credentials in a cache at most once per
@@ -42,8 +44,10 @@ func (r *refresher) refresh(ctx context.Context, rejected signer) (bool, error) 
 	key := rejected.AccessKeyID + "\x00" + rejected.SessionToken
 	ch := r.sf.DoChan(key, func() (any, error) {
 		// The flight serves every waiter: one caller's cancellation must not
-		// fail the others. The provider bounds the run with its own timeout.
-		ctx := context.WithoutCancel(ctx)
+		// fail the others. The provider bounds the run with its own timeout,
+		// and, told which set was rejected, runs the command rather than
+		// serve that set while it refreshes ahead of expiry.
+		ctx := provider.WithRejected(context.WithoutCancel(ctx), rejected.AccessKeyID, rejected.SessionToken)
 		cur, err := r.creds.Retrieve(ctx)
 		if err != nil {
 			return false, err

@@ -33,3 +33,6 @@ func RefreshAt(p *Provider) time.Time {
 	}
 	return p.held.refreshAt
 }
+
+// WaitBackground waits for background runs of p to end.
+func WaitBackground(p *Provider) { p.background.Wait() }

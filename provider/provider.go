@@ -40,12 +40,14 @@ const minLead = 5 * time.Second
 // build your own aws.CredentialsCache.
 //
 // Besides aws.CredentialsProvider it implements the cache's optional
-// strategy interfaces: AdjustExpiresBy applies the [strategy.Strategy] (it
-// takes effect only when the cache's ExpiryWindow is positive; its value is
-// ignored) and HandleFailToRefresh keeps still-valid credentials in service
-// when a refresh fails.
+// strategy interfaces: AdjustExpiresBy applies the [strategy.Strategy] and
+// enables refreshing ahead in the background (both take effect only when
+// the cache's ExpiryWindow is positive; its value is ignored), and
+// HandleFailToRefresh keeps still-valid credentials in service when a
+// refresh fails.
 //
-// A Provider is safe for concurrent use; it is meant to serve one cache.
+// A Provider is safe for concurrent use; it is meant to serve one cache. A
+// background run ends by itself within Options.Timeout.
 type Provider struct {
 	cmd     execjson.Command
 	options Options
@@ -54,15 +56,22 @@ type Provider struct {
 	now func() time.Time
 	run func(context.Context, execjson.Command) (execjson.Result, error)
 
-	mu   sync.Mutex // guards held
-	held *heldSet
+	mu          sync.Mutex // guards the fields below
+	held        *heldSet   // the newest set the command returned
+	handed      *heldSet   // what Retrieve last returned, for AdjustExpiresBy
+	servedUntil time.Time  // the Expires the cache holds for handed; zero if unknown
+	refreshing  bool       // a background run is in flight
+	nextAttempt time.Time  // no background run before this, after one failed
+	background  sync.WaitGroup
 }
 
-// heldSet is the last credential set the command returned, with its true
-// expiry, and the moment it stops being served.
+// heldSet is a credential set with its true expiry, and the moment the
+// cache should ask for credentials again.
 type heldSet struct {
 	creds     aws.Credentials
 	refreshAt time.Time
+	fresh     bool      // fetched in the background and not yet handed to the cache
+	blockFrom time.Time // from then on callers wait for a run rather than use the set
 }
 
 var (
@@ -119,115 +128,6 @@ func cache(p *Provider) *aws.CredentialsCache {
 		// strategy decides; the window's own value is not used.
 		o.ExpiryWindow = time.Nanosecond
 	})
-}
-
-// Retrieve runs the command and returns the credentials it printed, with
-// their true expiry. Errors are *ProcessError or *OutputError.
-func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	res, err := p.run(ctx, p.cmd)
-	if err != nil {
-		return aws.Credentials{}, err
-	}
-	now := p.now()
-	out, err := execjson.Parse(res.Stdout, now)
-	if err != nil {
-		oe := err.(*execjson.OutputError)
-		oe.Program, oe.Stderr = p.cmd.Program(), res.Stderr
-		return aws.Credentials{}, oe
-	}
-	creds := aws.Credentials{
-		AccessKeyID:     out.AccessKeyID,
-		SecretAccessKey: out.SecretAccessKey,
-		SessionToken:    out.SessionToken,
-		AccountID:       out.AccountID,
-		Source:          ProviderName,
-		CanExpire:       out.CanExpire,
-		Expires:         out.Expires,
-	}
-
-	p.mu.Lock()
-	prev := p.held
-	refreshAt, unchanged := p.refreshAt(creds, prev, now)
-	p.held = &heldSet{creds: creds, refreshAt: refreshAt}
-	p.mu.Unlock()
-
-	if !creds.CanExpire {
-		p.logf(logging.Debug, "%s: credentials %s do not expire (ran %v)", p, mask(creds.AccessKeyID), res.Duration.Round(time.Millisecond))
-	} else {
-		note := ""
-		if unchanged {
-			note = ", no newer than those held"
-		}
-		p.logf(logging.Debug, "%s: credentials %s expire at %s%s; next refresh at %s (ran %v)",
-			p, mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(refreshAt), res.Duration.Round(time.Millisecond))
-	}
-	return creds, nil
-}
-
-// refreshAt picks when creds stop being served: the strategy's moment,
-// clamped to (now, expiry], and no sooner than MinRefreshInterval when the
-// command handed back credentials no newer than prev, so a producer that
-// caches its own output is not run on every call.
-func (p *Provider) refreshAt(creds aws.Credentials, prev *heldSet, now time.Time) (at time.Time, unchanged bool) {
-	if !creds.CanExpire {
-		return time.Time{}, false
-	}
-	exp := creds.Expires
-	at = p.options.Strategy.RefreshAt(exp, now)
-	at = later(at, now.Add(minLead))
-	if prev != nil && prev.creds.CanExpire && !exp.After(prev.creds.Expires) {
-		unchanged = true
-		at = later(at, now.Add(p.options.MinRefreshInterval))
-	}
-	if at.After(exp) {
-		at = exp
-	}
-	return at, unchanged
-}
-
-// AdjustExpiresBy sets the Expires of a credential set this provider
-// returned to the moment its strategy picked. The cache calls it once per
-// stored set; the window it passes is ignored. Other credentials are moved
-// by the window, as the cache's default does.
-func (p *Provider) AdjustExpiresBy(creds aws.Credentials, window time.Duration) (aws.Credentials, error) {
-	p.mu.Lock()
-	h := p.held
-	p.mu.Unlock()
-	if h != nil && sameSet(creds, h.creds) {
-		creds.Expires = h.refreshAt
-		return creds, nil
-	}
-	creds.Expires = creds.Expires.Add(window)
-	return creds, nil
-}
-
-// HandleFailToRefresh keeps serving the held credentials when a refresh
-// fails before they expire, and schedules the next attempt no later than
-// MinRefreshInterval from now (sooner when expiry is near). It returns err
-// once they have expired, and when the cache was invalidated (prev is then
-// empty): credentials a server rejected must not be served again.
-func (p *Provider) HandleFailToRefresh(_ context.Context, prev aws.Credentials, err error) (aws.Credentials, error) {
-	if !prev.HasKeys() {
-		return aws.Credentials{}, err
-	}
-	now := p.now()
-	p.mu.Lock()
-	h := p.held
-	valid := h != nil && h.creds.AccessKeyID == prev.AccessKeyID && h.creds.SessionToken == prev.SessionToken &&
-		h.creds.CanExpire && h.creds.Expires.After(now)
-	var retry time.Time
-	if valid {
-		left := h.creds.Expires.Sub(now)
-		retry = now.Add(max(min(p.options.MinRefreshInterval, left/2), min(time.Second, left)))
-		p.held = &heldSet{creds: h.creds, refreshAt: retry}
-	}
-	p.mu.Unlock()
-	if !valid {
-		return aws.Credentials{}, err
-	}
-	p.logf(logging.Warn, "%s: refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
-		p, mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
-	return h.creds, nil
 }
 
 // ProviderSources returns Options.CredentialSources, for the SDK's

@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -84,13 +85,98 @@ func TestStrategyPicksRefreshMoment(t *testing.T) {
 					t.Errorf("runs before the refresh moment = %d; want 1", got)
 				}
 				time.Sleep(time.Nanosecond)
-				mustRetrieve(t, c)
+				got := mustRetrieve(t, c)
+				synctest.Wait()
 				if got := p.runs(); got != 2 {
 					t.Errorf("runs at the refresh moment = %d; want 2", got)
+				}
+				if time.Since(start) < tt.life {
+					// Refreshed ahead: the held set was served at once and
+					// the next one arrives with the following poll.
+					if got.AccessKeyID != "AKIDREFRESH" || !got.Expires.After(time.Now()) {
+						t.Errorf("at the refresh moment got %+v; want the held set", got)
+					}
+					time.Sleep(time.Second)
+					mustRetrieve(t, c)
+					if got := p.runs(); got != 2 {
+						t.Errorf("runs after picking up the refreshed set = %d; want 2", got)
+					}
 				}
 			})
 		})
 	}
+}
+
+// TestRefreshAheadDoesNotBlock: a command that takes 10 seconds holds up no
+// caller while valid credentials are held; only a cold start, expiry and a
+// rejection make callers wait.
+func TestRefreshAheadDoesNotBlock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := 0
+		p := &producer{next: func(now time.Time) ([]byte, error) {
+			time.Sleep(10 * time.Second)
+			n++
+			return credsJSON(fmt.Sprintf("AKIDSLOW%04d", n), now.Add(10*time.Second+time.Hour)), nil
+		}}
+		c, prov := provider.NewWithRunner(p.run, func(o *provider.Options) {
+			o.Strategy = strategy.BeforeExpiredWithJitter{Rand: fixed(0)}
+		})
+		waited := func() time.Duration {
+			start := time.Now()
+			mustRetrieve(t, c)
+			return time.Since(start)
+		}
+		if d := waited(); d != 10*time.Second {
+			t.Errorf("cold start waited %v; want the command's 10s", d)
+		}
+		time.Sleep(30 * time.Minute) // the window opens
+		for i := range 20 {
+			if d := waited(); d != 0 {
+				t.Fatalf("call %d at the refresh moment waited %v; want 0", i, d)
+			}
+			time.Sleep(time.Second)
+		}
+		if got := mustRetrieve(t, c); got.AccessKeyID != "AKIDSLOW0002" {
+			t.Errorf("after the background run got %s; want AKIDSLOW0002", got.AccessKeyID)
+		}
+		if got := p.runs(); got != 2 {
+			t.Errorf("runs = %d; want 2", got)
+		}
+
+		// A rejected set is never served ahead: the caller waits for a run.
+		held := mustRetrieve(t, c)
+		time.Sleep(35 * time.Minute) // past the poll and the refresh moment
+		c.Invalidate()
+		start := time.Now()
+		got, err := c.Retrieve(provider.WithRejected(context.Background(), held.AccessKeyID, held.SessionToken))
+		if err != nil || got.AccessKeyID == held.AccessKeyID || time.Since(start) != 10*time.Second {
+			t.Errorf("Retrieve after rejection = %s, %v after %v; want a new set after a 10s run", got.AccessKeyID, err, time.Since(start))
+		}
+		synctest.Wait()
+		provider.WaitBackground(prov)
+	})
+}
+
+// TestInvalidateBeforeTheMomentRunsTheCommand: invalidating the cache while
+// it still serves a set before its refresh moment makes the next Retrieve
+// wait for a run, not hand back the same set.
+func TestInvalidateBeforeTheMomentRunsTheCommand(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := 0
+		p := &producer{next: func(now time.Time) ([]byte, error) {
+			n++
+			return credsJSON(fmt.Sprintf("AKIDINVAL%04d", n), now.Add(time.Hour)), nil
+		}}
+		c, _ := provider.NewWithRunner(p.run, func(o *provider.Options) {
+			o.Strategy = strategy.BeforeExpiredWithJitter{}
+		})
+		first := mustRetrieve(t, c)
+		time.Sleep(time.Minute)
+		c.Invalidate()
+		if got := mustRetrieve(t, c); got.AccessKeyID == first.AccessKeyID || p.runs() != 2 {
+			t.Errorf("after Invalidate got %s with %d runs; want a new set from a second run", got.AccessKeyID, p.runs())
+		}
+	})
 }
 
 // TestCachingProducerBacksOff models aws-vault, which hands back the same
@@ -116,7 +202,10 @@ func TestCachingProducerBacksOff(t *testing.T) {
 
 		for time.Since(start) < 3*time.Hour {
 			creds := mustRetrieve(t, c)
-			if exp := sessions[creds.AccessKeyID]; !exp.After(time.Now()) {
+			p.mu.Lock()
+			exp := sessions[creds.AccessKeyID]
+			p.mu.Unlock()
+			if !exp.After(time.Now()) {
 				t.Fatalf("served %s at %v, after its expiry %v", creds.AccessKeyID, time.Since(start), exp.Sub(start))
 			}
 			time.Sleep(time.Second)

@@ -192,12 +192,20 @@ func run() error {
 	tl.printf("the strategy serves them until %.2fs; they expire at about %.2fs", held.Expires.Sub(tl.start).Seconds(), (fetched + lifetime).Seconds())
 	signer := first
 	deadline := time.Now().Add(lifetime + time.Second)
+	ahead, slowest := 0, time.Duration(0)
 	for signer == first && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
+		start := time.Now()
 		if signer, err = whoami(); err != nil {
 			return err
 		}
+		if start.After(held.Expires) {
+			ahead++
+			slowest = max(slowest, time.Since(start))
+		}
 	}
+	tl.printf("%d requests after the refresh moment were signed by %s while the command ran in the background (slowest %v)",
+		ahead-1, first, slowest.Round(time.Millisecond))
 	tl.printf("STS GetCallerIdentity -> signed by %s; command runs so far: %d", signer, runs())
 	if err := check(signer == "AKIDDEMO0002" && runs() == 2, "refresh: signer %s, runs %d; want AKIDDEMO0002 and 2", signer, runs()); err != nil {
 		return err

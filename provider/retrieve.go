@@ -1,0 +1,226 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go/logging"
+
+	"github.com/seed-dcc28122/credprocess/internal/execjson"
+)
+
+const (
+	// blockingWindow is how close to expiry a set must be for callers to
+	// wait for the command instead of using the set while it refreshes in
+	// the background, since a request signed later may arrive after expiry:
+	// 5 seconds, or a tenth of the set's lifetime when that is shorter.
+	blockingWindow = 5 * time.Second
+
+	// pollInterval is how often the cache asks again while a background run
+	// is in flight or waits to be retried, so that a fresh set is picked up
+	// soon after it arrives. Each ask costs a lock, not a run.
+	pollInterval = time.Second
+)
+
+// Retrieve returns credentials from the command.
+//
+// Through the cache [New] returns, it runs the command and waits for it only
+// when no valid credentials are held: on the first call, after expiry, and
+// after the cache was invalidated. When the strategy's moment comes while
+// the held set is still valid, Retrieve returns that set at once and one
+// background run, detached from the caller and bounded by Options.Timeout,
+// fetches the next; the cache picks it up within a second of its arrival.
+//
+// Called directly, or through a cache whose ExpiryWindow is zero, Retrieve
+// runs the command every time. Errors are *ProcessError or *OutputError.
+func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	if creds, ok := p.serveAhead(ctx); ok {
+		return creds, nil
+	}
+	h, err := p.fetch(ctx, false)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	p.mu.Lock()
+	p.handed = h
+	p.mu.Unlock()
+	return h.creds, nil
+}
+
+// serveAhead returns a held set without waiting for the command, starting a
+// background run if the strategy's moment has come. It declines, and the
+// caller runs the command, for a cold start, a set within blockingWindow of
+// expiry, a set the caller's context says was rejected, and a cache that
+// asks before the moment it was given, which means it was invalidated.
+func (p *Provider) serveAhead(ctx context.Context) (aws.Credentials, bool) {
+	now := p.now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h := p.held
+	if h == nil || !h.creds.CanExpire || !now.Before(h.blockFrom) || isRejected(ctx, h.creds) {
+		return aws.Credentials{}, false
+	}
+	if h.fresh {
+		h.fresh = false
+		p.handed = h
+		return h.creds, true
+	}
+	if p.servedUntil.IsZero() || now.Before(p.servedUntil) {
+		return aws.Credentials{}, false
+	}
+	if !p.refreshing && !now.Before(p.nextAttempt) {
+		p.refreshing = true
+		p.background.Add(1)
+		go p.refreshBehind(context.WithoutCancel(ctx))
+	}
+	poll := now.Add(pollInterval)
+	if poll.After(h.blockFrom) {
+		poll = h.blockFrom
+	}
+	p.handed = &heldSet{creds: h.creds, refreshAt: poll, blockFrom: h.blockFrom}
+	return h.creds, true
+}
+
+// refreshBehind runs the command for serveAhead. A failure leaves the held
+// set in service and schedules the next attempt.
+func (p *Provider) refreshBehind(ctx context.Context) {
+	defer p.background.Done()
+	p.logf(logging.Debug, "%s: refreshing in the background", p)
+	_, err := p.fetch(ctx, true)
+
+	now := p.now()
+	p.mu.Lock()
+	p.refreshing = false
+	var retry time.Time
+	h := p.held
+	if err != nil {
+		retry = now.Add(p.retryDelay(h.creds.Expires.Sub(now)))
+		p.nextAttempt = retry
+	}
+	p.mu.Unlock()
+	if err != nil {
+		p.logf(logging.Warn, "%s: refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
+			p, mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
+	}
+}
+
+// retryDelay is how long to wait after a failed run while a set with left
+// to live is held: MinRefreshInterval, or half the time left when that is
+// shorter, but not under a second, so a failing command is not run in a
+// loop as expiry nears.
+func (p *Provider) retryDelay(left time.Duration) time.Duration {
+	return max(min(p.options.MinRefreshInterval, left/2), min(time.Second, left))
+}
+
+// fetch runs the command, parses its output and holds the result. A set
+// fetched in the background is marked fresh for serveAhead to hand over.
+func (p *Provider) fetch(ctx context.Context, background bool) (*heldSet, error) {
+	res, err := p.run(ctx, p.cmd)
+	if err != nil {
+		return nil, err
+	}
+	now := p.now()
+	out, err := execjson.Parse(res.Stdout, now)
+	if err != nil {
+		oe := err.(*execjson.OutputError)
+		oe.Program, oe.Stderr = p.cmd.Program(), res.Stderr
+		return nil, oe
+	}
+	creds := aws.Credentials{
+		AccessKeyID:     out.AccessKeyID,
+		SecretAccessKey: out.SecretAccessKey,
+		SessionToken:    out.SessionToken,
+		AccountID:       out.AccountID,
+		Source:          ProviderName,
+		CanExpire:       out.CanExpire,
+		Expires:         out.Expires,
+	}
+
+	p.mu.Lock()
+	refreshAt, unchanged := p.refreshAt(creds, p.held, now)
+	h := &heldSet{creds: creds, refreshAt: refreshAt, fresh: background,
+		blockFrom: creds.Expires.Add(-min(blockingWindow, creds.Expires.Sub(now)/10))}
+	p.held = h
+	p.nextAttempt = time.Time{}
+	p.mu.Unlock()
+
+	if !creds.CanExpire {
+		p.logf(logging.Debug, "%s: credentials %s do not expire (ran %v)", p, mask(creds.AccessKeyID), res.Duration.Round(time.Millisecond))
+	} else {
+		note := ""
+		if unchanged {
+			note = ", no newer than those held"
+		}
+		p.logf(logging.Debug, "%s: credentials %s expire at %s%s; next refresh at %s (ran %v)",
+			p, mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(refreshAt), res.Duration.Round(time.Millisecond))
+	}
+	return h, nil
+}
+
+// refreshAt picks when creds stop being served: the strategy's moment,
+// clamped to (now, expiry], and no sooner than MinRefreshInterval when the
+// command handed back credentials no newer than prev, so a producer that
+// caches its own output is not run on every call.
+func (p *Provider) refreshAt(creds aws.Credentials, prev *heldSet, now time.Time) (at time.Time, unchanged bool) {
+	if !creds.CanExpire {
+		return time.Time{}, false
+	}
+	exp := creds.Expires
+	at = p.options.Strategy.RefreshAt(exp, now)
+	at = later(at, now.Add(minLead))
+	if prev != nil && prev.creds.CanExpire && !exp.After(prev.creds.Expires) {
+		unchanged = true
+		at = later(at, now.Add(p.options.MinRefreshInterval))
+	}
+	if at.After(exp) {
+		at = exp
+	}
+	return at, unchanged
+}
+
+// AdjustExpiresBy sets the Expires of the set Retrieve last returned to the
+// moment the cache should ask again: the strategy's moment, or a poll while
+// a background refresh is under way. The cache calls it once per stored
+// set; the window it passes is ignored. Other credentials are moved by the
+// window, as the cache's default does.
+func (p *Provider) AdjustExpiresBy(creds aws.Credentials, window time.Duration) (aws.Credentials, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h := p.handed; h != nil && sameSet(creds, h.creds) {
+		creds.Expires = h.refreshAt
+		p.servedUntil = h.refreshAt
+		return creds, nil
+	}
+	creds.Expires = creds.Expires.Add(window)
+	return creds, nil
+}
+
+// HandleFailToRefresh keeps serving the held credentials when a run the
+// cache waited for fails before they expire (in the last seconds before
+// expiry), and schedules the next attempt. It returns err once they have
+// expired, and when the cache was invalidated (prev is then empty):
+// credentials a server rejected must not be served again.
+func (p *Provider) HandleFailToRefresh(_ context.Context, prev aws.Credentials, err error) (aws.Credentials, error) {
+	if !prev.HasKeys() {
+		return aws.Credentials{}, err
+	}
+	now := p.now()
+	p.mu.Lock()
+	h := p.held
+	valid := h != nil && h.creds.AccessKeyID == prev.AccessKeyID && h.creds.SessionToken == prev.SessionToken &&
+		h.creds.CanExpire && h.creds.Expires.After(now)
+	var retry time.Time
+	if valid {
+		retry = now.Add(p.retryDelay(h.creds.Expires.Sub(now)))
+		p.held = &heldSet{creds: h.creds, refreshAt: retry, blockFrom: h.blockFrom}
+		p.handed = p.held
+	}
+	p.mu.Unlock()
+	if !valid {
+		return aws.Credentials{}, err
+	}
+	p.logf(logging.Warn, "%s: refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
+		p, mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
+	return h.creds, nil
+}
