@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/provider"
+)
+
+// Kinds of command, as they appear in the report's "source".
+const (
+	kindProfile = "profile"
+	kindShell   = "shell"
+	kindArgs    = "args"
+)
+
+// target is the command to check. args and shell hold the arguments, which
+// may be secrets: only the program name reaches the report.
+type target struct {
+	kind    string
+	profile string
+	shell   string
+	args    []string
+}
+
+// Check statuses.
+const (
+	statusPass = "pass"
+	statusFail = "fail"
+	statusSkip = "skip" // not reached: an earlier check failed
+)
+
+// check is one line of the report. Detail never quotes the output.
+type check struct {
+	Name   string `json:"name"`
+	Field  string `json:"field,omitempty"`
+	Status string `json:"status"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// report is what check found. It holds no secret: the access key id is
+// masked and the session token is only said to be present.
+type report struct {
+	OK             bool    `json:"ok"`
+	Source         string  `json:"source"`
+	Profile        string  `json:"profile,omitempty"`
+	Program        string  `json:"program,omitempty"`
+	Checks         []check `json:"checks"`
+	ExitCode       int     `json:"exit_code"` // -1: did not run or did not exit on its own
+	RunTimeSeconds float64 `json:"run_time_seconds"`
+	Stderr         string  `json:"stderr,omitempty"`
+
+	AccessKeyID     string `json:"access_key_id,omitempty"` // masked
+	SessionToken    bool   `json:"session_token"`
+	AccountID       string `json:"account_id,omitempty"`
+	Expiration      string `json:"expiration,omitempty"`       // RFC 3339, UTC; empty when the credentials never expire
+	ExpirationLocal string `json:"expiration_local,omitempty"` // RFC 3339, local time
+	TTLSeconds      int64  `json:"ttl_seconds,omitempty"`      // negative once expired
+}
+
+// The checks in the order execjson.Parse makes them, so that everything
+// before the first failure passed and everything after it was not reached.
+const (
+	chkProfile = iota
+	chkRun
+	chkObject
+	chkVersion
+	chkAccessKeyID
+	chkSecret
+	chkExpirationFormat
+	chkUnexpired
+)
+
+func newChecks() []check {
+	return []check{
+		chkProfile:          {Name: "profile sets credential_process"},
+		chkRun:              {Name: "command exits with status 0"},
+		chkObject:           {Name: "output is one JSON object with string values"},
+		chkVersion:          {Name: "Version is the number 1", Field: "Version"},
+		chkAccessKeyID:      {Name: "AccessKeyId is present", Field: "AccessKeyId"},
+		chkSecret:           {Name: "SecretAccessKey is present", Field: "SecretAccessKey"},
+		chkExpirationFormat: {Name: "Expiration is RFC 3339 with a time zone, or absent", Field: "Expiration"},
+		chkUnexpired:        {Name: "Expiration is in the future", Field: "Expiration"},
+	}
+}
+
+// check runs the command as provider.New would and fills in the report.
+func (a app) check(ctx context.Context, t target, timeout time.Duration) *report {
+	r := &report{Source: t.kind, Profile: t.profile, ExitCode: -1, Checks: newChecks()}
+	cmd := execjson.Command{Shell: t.shell, Args: t.args, Timeout: timeout, MaxOutput: provider.DefaultMaxOutputBytes}
+	if t.kind == kindProfile {
+		line, err := provider.CommandFromProfile(ctx, t.profile)
+		if err != nil {
+			r.finish(chkProfile, "", err.Error())
+			return r
+		}
+		cmd.Shell = line
+	} else {
+		r.Checks = r.Checks[chkRun:]
+	}
+	r.Program = cmd.Program()
+
+	res, err := execjson.Run(ctx, cmd)
+	if err != nil {
+		var pe *execjson.ProcessError
+		if !errors.As(err, &pe) {
+			r.finish(chkRun, "", "could not run the command")
+			return r
+		}
+		r.ExitCode, r.RunTimeSeconds, r.Stderr = pe.ExitCode, pe.Duration.Seconds(), pe.Stderr
+		r.finish(chkRun, "", processDetail(pe, timeout))
+		return r
+	}
+	r.ExitCode, r.RunTimeSeconds, r.Stderr = 0, res.Duration.Seconds(), res.Stderr
+
+	now := a.now()
+	creds, err := execjson.Parse(res.Stdout, now)
+	var oe *execjson.OutputError
+	if errors.As(err, &oe) && errors.Is(err, execjson.ErrExpired) {
+		// Parsed again with no clock, expired credentials still show which
+		// key they are and when they expired.
+		creds, _ = execjson.Parse(res.Stdout, time.Time{})
+	}
+	if creds.AccessKeyID != "" {
+		r.AccessKeyID = mask(creds.AccessKeyID)
+		r.SessionToken = creds.SessionToken != ""
+		r.AccountID = creds.AccountID
+		if creds.CanExpire {
+			r.Expiration = creds.Expires.UTC().Format(time.RFC3339)
+			r.ExpirationLocal = creds.Expires.In(a.loc).Format(time.RFC3339)
+			r.TTLSeconds = int64(creds.Expires.Sub(now).Truncate(time.Second).Seconds())
+		}
+	}
+	switch {
+	case err == nil:
+		if !creds.CanExpire {
+			r.Checks[r.index(chkExpirationFormat)].Detail = "absent: the credentials never expire"
+		}
+		r.finish(-1, "", "")
+	case oe == nil:
+		r.finish(chkObject, "", "unreadable output")
+	default:
+		r.finish(outputCheck(oe), oe.Field, oe.Reason)
+	}
+	return r
+}
+
+// outputCheck maps a parse error to the check it fails.
+func outputCheck(oe *execjson.OutputError) int {
+	switch {
+	case errors.Is(oe, execjson.ErrExpired):
+		return chkUnexpired
+	case strings.HasPrefix(oe.Reason, "must be a string"):
+		// A type error is found while decoding, before any field is
+		// checked on its own.
+		return chkObject
+	}
+	switch oe.Field {
+	case "Version":
+		return chkVersion
+	case "AccessKeyId":
+		return chkAccessKeyID
+	case "SecretAccessKey":
+		return chkSecret
+	case "Expiration":
+		return chkExpirationFormat
+	}
+	return chkObject
+}
+
+// finish marks the checks before failed as passed, failed as failed with
+// field and detail, and the rest as not reached. failed < 0 passes them all.
+func (r *report) finish(failed int, field, detail string) {
+	at := len(r.Checks)
+	if failed >= 0 {
+		at = r.index(failed)
+	}
+	for i := range r.Checks {
+		switch {
+		case i < at:
+			r.Checks[i].Status = statusPass
+		case i == at:
+			r.Checks[i].Status = statusFail
+			r.Checks[i].Detail = detail
+			if field != "" {
+				r.Checks[i].Field = field
+			}
+		default:
+			r.Checks[i].Status = statusSkip
+		}
+	}
+	r.OK = failed < 0
+}
+
+// index is the position of check id in r.Checks, which lacks the profile
+// check when no profile was read.
+func (r *report) index(id int) int {
+	return id - (len(newChecks()) - len(r.Checks))
+}
+
+// processDetail says why the run failed, without stderr (the report shows
+// it apart) and without arguments.
+func processDetail(pe *execjson.ProcessError, timeout time.Duration) string {
+	switch {
+	case pe.ExitCode >= 0:
+		return fmt.Sprintf("exited with status %d", pe.ExitCode)
+	case pe.Timeout():
+		return fmt.Sprintf("killed at the %v timeout", timeout)
+	case errors.Is(pe, execjson.ErrOutputTooLarge):
+		return fmt.Sprintf("killed: stdout exceeded %d bytes", provider.DefaultMaxOutputBytes)
+	case errors.Is(pe, context.Canceled):
+		return "interrupted"
+	default:
+		return pe.Err.Error()
+	}
+}
+
+// mask shows an access key id as its first and last four characters, as
+// the AWS CLI does; a shorter id is hidden entirely.
+func mask(id string) string {
+	if len(id) <= 8 {
+		return "****"
+	}
+	return id[:4] + "****" + id[len(id)-4:]
+}

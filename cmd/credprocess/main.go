@@ -1,0 +1,205 @@
+// Command credprocess diagnoses a credential_process command: it runs the
+// command exactly as the credprocess library does and reports whether the
+// output follows the specification, without printing a secret.
+//
+// Install it with
+//
+//	go install github.com/seed-dcc28122/credprocess/cmd/credprocess@latest
+//
+// Usage:
+//
+//	credprocess check [--profile P] [--timeout D] [--json]
+//	credprocess check [--timeout D] [--json] --shell 'COMMAND LINE'
+//	credprocess check [--timeout D] [--json] -- PROGRAM ARGS...
+//
+// The command to check is one of:
+//
+//   - --profile P: the credential_process of profile P, read with the AWS
+//     SDK's own loader (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are
+//     honoured; P is [profile P] in the config file) and run by the shell,
+//     as the SDK and the AWS CLI run it.
+//   - --shell LINE: a command line run by the shell (sh -c on Unix,
+//     cmd.exe /C on Windows), written as in ~/.aws/config.
+//   - -- PROGRAM ARGS...: a program run directly with its arguments, no
+//     shell, as provider.NewArgs runs it. A single argument containing
+//     spaces is refused unless it names a file: it is almost always a
+//     command line meant for --shell.
+//   - nothing: the profile the SDK would use, AWS_PROFILE or
+//     AWS_DEFAULT_PROFILE, else "default".
+//
+// Flags come before the command. --timeout (default 1m) bounds the run and
+// kills every process the command started, and stdout is capped at 1 MiB,
+// as in the library. stdin is the null device, so a producer that prompts
+// fails instead of waiting.
+//
+// The report lists each check of the specification (the command exits 0;
+// the output is one JSON object; Version is 1; AccessKeyId and
+// SecretAccessKey are present; Expiration is RFC 3339 with a zone and in
+// the future), the access key id masked to its first and last four
+// characters, whether a session token is present, the expiration in UTC
+// and local time, the time to live, the run time, the exit code and an
+// excerpt of stderr. It never prints the secret key, the session token,
+// stdout or the command's arguments: only the program name. --json prints
+// the same report as one JSON object.
+//
+// Exit status: 0 when the output is valid and unexpired, 1 when a check
+// fails, 2 for a usage error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/seed-dcc28122/credprocess/provider"
+)
+
+const usage = `usage:
+  credprocess check [--profile P] [--timeout D] [--json]
+  credprocess check [--timeout D] [--json] --shell 'COMMAND LINE'
+  credprocess check [--timeout D] [--json] -- PROGRAM ARGS...
+
+Runs a credential_process command as the credprocess library does and
+reports whether its output is valid, without printing secrets. With no
+command, checks the credential_process of AWS_PROFILE (or "default").
+Exit status: 0 valid and unexpired, 1 a check failed, 2 usage error.
+
+flags:
+`
+
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole command, with its arguments (without the program name)
+// and output streams, returning the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return app{now: time.Now, loc: time.Local}.run(ctx, args, stdout, stderr)
+}
+
+// app holds what tests replace: the clock the expiry is judged by and the
+// zone local times are shown in.
+type app struct {
+	now func() time.Time
+	loc *time.Location
+}
+
+func (a app) run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "check":
+	case "help", "-h", "-help", "--help":
+		newFlags(stdout).Usage()
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "credprocess: unknown command %q\n%s", args[0], usage)
+		return exitUsage
+	}
+
+	target, opts, err := parseCheck(args[1:], stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "credprocess check: %v\n", err)
+		return exitUsage
+	}
+	r := a.check(ctx, target, opts.timeout)
+	if opts.json {
+		err = writeJSON(stdout, r)
+	} else {
+		err = writeText(stdout, r)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "credprocess check: %v\n", err)
+		return exitFail
+	}
+	if !r.OK {
+		return exitFail
+	}
+	return exitOK
+}
+
+type checkOptions struct {
+	timeout time.Duration
+	json    bool
+}
+
+// flags holds the check subcommand's flag values.
+type flags struct {
+	*flag.FlagSet
+	profile, shell *string
+	timeout        *time.Duration
+	json           *bool
+}
+
+func newFlags(out io.Writer) flags {
+	fs := flag.NewFlagSet("credprocess check", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, usage)
+		fs.PrintDefaults()
+	}
+	return flags{
+		FlagSet: fs,
+		profile: fs.String("profile", "", "check the credential_process of this `profile` (default AWS_PROFILE, else \"default\")"),
+		shell:   fs.String("shell", "", "check this shell `command line`, run as credential_process lines are"),
+		timeout: fs.Duration("timeout", provider.DefaultTimeout, "kill the command after this `duration`"),
+		json:    fs.Bool("json", false, "print the report as JSON"),
+	}
+}
+
+// parseCheck reads the check subcommand's flags and picks the command.
+func parseCheck(args []string, stderr io.Writer) (target, checkOptions, error) {
+	fs := newFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		return target{}, checkOptions{}, err
+	}
+	opts := checkOptions{timeout: *fs.timeout, json: *fs.json}
+	if opts.timeout <= 0 {
+		return target{}, opts, fmt.Errorf("--timeout must be positive, not %v", opts.timeout)
+	}
+	rest := fs.Args()
+	given := 0
+	for _, set := range []bool{*fs.profile != "", *fs.shell != "", len(rest) > 0} {
+		if set {
+			given++
+		}
+	}
+	switch {
+	case given > 1:
+		return target{}, opts, errors.New("give one of --profile, --shell or a command after --")
+	case len(rest) == 1 && strings.ContainsAny(rest[0], " \t") && !isFile(rest[0]):
+		return target{}, opts, errors.New("one argument with spaces after --: to run a command line through the shell, use --shell 'COMMAND LINE'")
+	case len(rest) > 0:
+		return target{kind: kindArgs, args: rest}, opts, nil
+	case *fs.shell != "":
+		return target{kind: kindShell, shell: *fs.shell}, opts, nil
+	case *fs.profile != "":
+		return target{kind: kindProfile, profile: *fs.profile}, opts, nil
+	default:
+		return target{kind: kindProfile, profile: provider.EnvProfile()}, opts, nil
+	}
+}
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir()
+}

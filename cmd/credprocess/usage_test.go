@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckUsage(t *testing.T) {
+	p := producer(t)
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStderr string
+	}{
+		{"no command", nil, 2, "usage:"},
+		{"unknown command", []string{"verify"}, 2, `unknown command "verify"`},
+		{"unknown flag", []string{"check", "--bogus"}, 2, "flag provided but not defined"},
+		{"profile and command", []string{"check", "--profile", "dev", "--", p, "valid"}, 2, "give one of"},
+		{"shell and command", []string{"check", "--shell", "true", "--", p, "valid"}, 2, "give one of"},
+		{"profile and shell", []string{"check", "--profile", "dev", "--shell", "true"}, 2, "give one of"},
+		{"command line after --", []string{"check", "--", "aws-vault export --format=json dev"}, 2, "use --shell"},
+		{"zero timeout", []string{"check", "--timeout", "0s", "--", p, "valid"}, 2, "--timeout must be positive"},
+		{"help", []string{"help"}, 0, ""},
+		{"check -h", []string{"check", "-h"}, 0, "usage:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := cli(t, tt.args...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.wantStderr) {
+				t.Errorf("credprocess %q = status %d, stderr %q; want %d and stderr containing %q", tt.args, code, stderr, tt.wantCode, tt.wantStderr)
+			}
+			if code == 2 && stdout != "" {
+				t.Errorf("credprocess %q wrote %q to stdout on a usage error; want nothing", tt.args, stdout)
+			}
+		})
+	}
+
+	// A single argument with spaces that names a file runs as a program.
+	spaced := filepath.Join(t.TempDir(), "my producer")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(spaced, []byte(strings.Replace(string(b), "case $1 in", "case valid in", 1)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if r, code := checkJSON(t, "--", spaced); code != 0 || r.Program != spaced {
+		t.Errorf("check -- %q = status %d, program %q; want 0 and the path", spaced, code, r.Program)
+	}
+}

@@ -1,0 +1,143 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// ErrProfileNotFound is wrapped by the error [CommandFromProfile] and
+// [NewFromProfile] return when no shared config or credentials file defines
+// the profile.
+var ErrProfileNotFound = errors.New("profile not found")
+
+// ErrNoCredentialProcess is wrapped by the error [CommandFromProfile] and
+// [NewFromProfile] return when the profile exists but sets no
+// credential_process of its own.
+var ErrNoCredentialProcess = errors.New("no credential_process")
+
+// NewFromProfile returns [New] for the credential_process of a profile in
+// the shared config files, read as [CommandFromProfile] reads it. The
+// provider reports [aws.CredentialSourceProfileProcess] and
+// [aws.CredentialSourceProcess] to the SDK's User-Agent, as the SDK's own
+// profile chain does; optFns run after that default and may change it.
+//
+// The profile is read once, now: later edits to the files take effect on
+// the next call. Errors wrap [ErrProfileNotFound], [ErrNoCredentialProcess]
+// or the SDK's shared-config error; none holds a secret from the files.
+func NewFromProfile(ctx context.Context, profile string, optFns ...func(*Options)) (*aws.CredentialsCache, error) {
+	command, err := CommandFromProfile(ctx, profile)
+	if err != nil {
+		return nil, err
+	}
+	return New(command, append([]func(*Options){profileSources}, optFns...)...), nil
+}
+
+func profileSources(o *Options) {
+	o.CredentialSources = []aws.CredentialSource{aws.CredentialSourceProfileProcess, aws.CredentialSourceProcess}
+}
+
+// CommandFromProfile returns the credential_process command line of a
+// profile, read with the SDK's own loader, [config.LoadSharedConfigProfile],
+// so that file locations, section names and value parsing are exactly those
+// of config.LoadDefaultConfig:
+//
+//   - An empty profile means AWS_PROFILE, else AWS_DEFAULT_PROFILE, else
+//     "default".
+//   - The files are AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE when set,
+//     else ~/.aws/config and ~/.aws/credentials. optFns run after that and
+//     may set other files (config.LoadSharedConfigOptions.ConfigFiles and
+//     CredentialsFiles); a file that cannot be read counts as empty.
+//   - In the config file a profile is [profile NAME] (a bare [NAME] section
+//     is ignored) and the default profile is [default]; in the credentials
+//     file it is [NAME]. A value in the credentials file overrides the
+//     config file's.
+//
+// The SDK's parser changes some values before they reach the shell:
+//
+//   - Quotes around the whole value are removed, so
+//     credential_process = "/opt/my tool/bin" --profile "dev" runs
+//     /opt/my tool/bin" --profile "dev. Leave the value unquoted, or make
+//     sure it does not both start and end with the same quote character.
+//   - A space or tab followed by # or ; starts a comment: everything from
+//     there on is dropped, even inside quotes. Put such a line in a script.
+//   - An indented line after the value is appended to it after a newline,
+//     which the shell then runs as a second command.
+//
+// Static keys (aws_access_key_id) in the same profile are ignored here,
+// although the SDK's own chain would use them instead of the command.
+//
+// A profile that takes its credentials from another one (source_profile
+// with role_arn) has no credential_process of its own: the error wraps
+// [ErrNoCredentialProcess] and names the source profile, since assuming
+// the role is not this package's job.
+func CommandFromProfile(ctx context.Context, profile string, optFns ...func(*config.LoadSharedConfigOptions)) (string, error) {
+	if profile == "" {
+		profile = EnvProfile()
+	}
+	// LoadSharedConfigProfile reads only ~/.aws unless told otherwise: the
+	// environment variables are config.LoadDefaultConfig's to apply.
+	var opts config.LoadSharedConfigOptions
+	if f := os.Getenv("AWS_CONFIG_FILE"); f != "" {
+		opts.ConfigFiles = []string{f}
+	}
+	if f := os.Getenv("AWS_SHARED_CREDENTIALS_FILE"); f != "" {
+		opts.CredentialsFiles = []string{f}
+	}
+	for _, fn := range optFns {
+		fn(&opts)
+	}
+	// As LoadSharedConfigProfile does, nil means the default file and an
+	// empty slice means none.
+	if opts.ConfigFiles == nil {
+		opts.ConfigFiles = config.DefaultSharedConfigFiles
+	}
+	if opts.CredentialsFiles == nil {
+		opts.CredentialsFiles = config.DefaultSharedCredentialsFiles
+	}
+	files := append(append([]string(nil), opts.ConfigFiles...), opts.CredentialsFiles...)
+
+	sc, err := config.LoadSharedConfigProfile(ctx, profile, func(o *config.LoadSharedConfigOptions) { *o = opts })
+	var notExist config.SharedConfigProfileNotExistError
+	switch {
+	case errors.As(err, &notExist) && notExist.Profile == profile:
+		section := "profile " + profile
+		if profile == config.DefaultSharedConfigProfile {
+			section = profile
+		}
+		return "", fmt.Errorf("provider: %w: %q in %s (the config file names it [%s], the credentials file [%s])",
+			ErrProfileNotFound, profile, fileList(files), section, profile)
+	case err != nil:
+		return "", fmt.Errorf("provider: profile %q: %w", profile, err)
+	case sc.CredentialProcess != "":
+		return sc.CredentialProcess, nil
+	case sc.SourceProfileName != "":
+		return "", fmt.Errorf("provider: profile %q: %w (it assumes a role with credentials from profile %q; use that profile's command)",
+			profile, ErrNoCredentialProcess, sc.SourceProfileName)
+	default:
+		return "", fmt.Errorf("provider: profile %q: %w in %s", profile, ErrNoCredentialProcess, fileList(files))
+	}
+}
+
+// EnvProfile returns the profile the SDK uses when none is given:
+// AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default".
+func EnvProfile() string {
+	for _, name := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		if v := os.Getenv(name); v != "" {
+			return v
+		}
+	}
+	return config.DefaultSharedConfigProfile
+}
+
+func fileList(files []string) string {
+	if len(files) == 0 {
+		return "no shared config files"
+	}
+	return strings.Join(files, " or ")
+}
