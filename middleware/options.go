@@ -24,7 +24,8 @@ type Options struct {
 	// operation, outcome) and one Warn line when the refresh itself fails.
 	// Credentials are never logged.
 	//
-	// Default: nil, which logs nothing.
+	// Default: nil, which sends the warnings to the client's own logger
+	// (aws.Config.Logger) and drops the debug lines.
 	Logger logging.Logger
 }
 

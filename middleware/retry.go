@@ -150,9 +150,15 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 	return next.HandleFinalize(ctx, in)
 }
 
+// logf logs to Options.Logger at every level. Without one, warnings go to
+// the client's own logger (aws.Config.Logger, carried by the request
+// context) and debug lines nowhere.
 func (m *retryOnAuthFailure) logf(ctx context.Context, c logging.Classification, format string, v ...any) {
-	if m.logger == nil {
+	if m.logger != nil {
+		logging.WithContext(ctx, m.logger).Logf(c, format, v...)
 		return
 	}
-	logging.WithContext(ctx, m.logger).Logf(c, format, v...)
+	if c != logging.Debug {
+		smithymiddleware.GetLogger(ctx).Logf(c, format, v...)
+	}
 }

@@ -67,7 +67,10 @@ type Options struct {
 	Dir string
 
 	// Logger receives warnings about failed refreshes and debug lines about
-	// runs. It never receives secrets or command arguments. Nil discards.
+	// runs and background refreshes. It never receives secrets or command
+	// arguments, only the program's name. Nil sends the warnings to the
+	// logger of the client asking for credentials (aws.Config.Logger, by
+	// default the SDK's standard logger on stderr) and drops debug lines.
 	Logger logging.Logger
 
 	// CredentialSources is reported by ProviderSources for the SDK's
@@ -87,9 +90,6 @@ func (o *Options) setDefaults() {
 	}
 	if o.MinRefreshInterval <= 0 {
 		o.MinRefreshInterval = DefaultMinRefreshInterval
-	}
-	if o.Logger == nil {
-		o.Logger = logging.Nop{}
 	}
 	if o.CredentialSources == nil {
 		o.CredentialSources = []aws.CredentialSource{aws.CredentialSourceProcess}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go/logging"
+	smithymiddleware "github.com/aws/smithy-go/middleware"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 )
@@ -145,8 +146,18 @@ func (p *Provider) String() string {
 // and %+v do not expose the command line, environment or credentials.
 func (p *Provider) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
 
-func (p *Provider) logf(c logging.Classification, format string, v ...any) {
-	p.options.Logger.Logf(c, format, v...)
+// logf logs to Options.Logger at every level. Without one, warnings go to
+// the logger of the client that asked for credentials (aws.Config.Logger,
+// which the SDK puts in the request context), and debug lines nowhere, as
+// the SDK itself logs nothing at debug level unless asked.
+func (p *Provider) logf(ctx context.Context, c logging.Classification, format string, v ...any) {
+	if p.options.Logger != nil {
+		p.options.Logger.Logf(c, format, v...)
+		return
+	}
+	if c != logging.Debug {
+		smithymiddleware.GetLogger(ctx).Logf(c, format, v...)
+	}
 }
 
 func sameSet(a, b aws.Credentials) bool {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	smithymiddleware "github.com/aws/smithy-go/middleware"
 
 	"github.com/seed-dcc28122/credprocess/provider"
 	"github.com/seed-dcc28122/credprocess/strategy"
@@ -306,6 +307,40 @@ func TestInvalidatedCredentialsAreNotServedOnFailure(t *testing.T) {
 		c.Invalidate()
 		if _, err := c.Retrieve(context.Background()); err == nil {
 			t.Fatal("Retrieve() after Invalidate with a failing command = nil error; want the failure")
+		}
+	})
+}
+
+// TestWarningsGoToTheClientLogger: without Options.Logger, a failed refresh
+// is reported to the logger the SDK client put in the request context, and
+// debug lines are not.
+func TestWarningsGoToTheClientLogger(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		failing := false
+		p := &producer{next: func(now time.Time) ([]byte, error) {
+			if failing {
+				return nil, &provider.ProcessError{Program: "fake-producer", ExitCode: 1}
+			}
+			return credsJSON("AKIDLOGGED000001", now.Add(time.Hour)), nil
+		}}
+		c, prov := provider.NewWithRunner(p.run, func(o *provider.Options) {
+			o.Strategy = strategy.BeforeExpiredWithJitter{Rand: fixed(0)}
+		})
+		client := &recorder{}
+		ctx := smithymiddleware.SetLogger(context.Background(), client)
+		if _, err := c.Retrieve(ctx); err != nil {
+			t.Fatal(err)
+		}
+		failing = true
+		time.Sleep(30 * time.Minute)
+		if _, err := c.Retrieve(ctx); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		provider.WaitBackground(prov)
+		lines := client.all()
+		if len(lines) != 1 || !strings.HasPrefix(lines[0], "WARN") {
+			t.Errorf("client logger got %q; want one warning", lines)
 		}
 	})
 }

@@ -86,7 +86,7 @@ func (p *Provider) serveAhead(ctx context.Context) (aws.Credentials, bool) {
 // set in service and schedules the next attempt.
 func (p *Provider) refreshBehind(ctx context.Context) {
 	defer p.background.Done()
-	p.logf(logging.Debug, "%s: refreshing in the background", p)
+	p.logf(ctx, logging.Debug, "%s: refreshing in the background", p)
 	_, err := p.fetch(ctx, true)
 
 	now := p.now()
@@ -100,7 +100,7 @@ func (p *Provider) refreshBehind(ctx context.Context) {
 	}
 	p.mu.Unlock()
 	if err != nil {
-		p.logf(logging.Warn, "%s: refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
+		p.logf(ctx, logging.Warn, "%s: refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
 			p, mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
 	}
 }
@@ -146,13 +146,13 @@ func (p *Provider) fetch(ctx context.Context, background bool) (*heldSet, error)
 	p.mu.Unlock()
 
 	if !creds.CanExpire {
-		p.logf(logging.Debug, "%s: credentials %s do not expire (ran %v)", p, mask(creds.AccessKeyID), res.Duration.Round(time.Millisecond))
+		p.logf(ctx, logging.Debug, "%s: credentials %s do not expire (ran %v)", p, mask(creds.AccessKeyID), res.Duration.Round(time.Millisecond))
 	} else {
 		note := ""
 		if unchanged {
 			note = ", no newer than those held"
 		}
-		p.logf(logging.Debug, "%s: credentials %s expire at %s%s; next refresh at %s (ran %v)",
+		p.logf(ctx, logging.Debug, "%s: credentials %s expire at %s%s; next refresh at %s (ran %v)",
 			p, mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(refreshAt), res.Duration.Round(time.Millisecond))
 	}
 	return h, nil
@@ -201,7 +201,7 @@ func (p *Provider) AdjustExpiresBy(creds aws.Credentials, window time.Duration) 
 // expiry), and schedules the next attempt. It returns err once they have
 // expired, and when the cache was invalidated (prev is then empty):
 // credentials a server rejected must not be served again.
-func (p *Provider) HandleFailToRefresh(_ context.Context, prev aws.Credentials, err error) (aws.Credentials, error) {
+func (p *Provider) HandleFailToRefresh(ctx context.Context, prev aws.Credentials, err error) (aws.Credentials, error) {
 	if !prev.HasKeys() {
 		return aws.Credentials{}, err
 	}
@@ -220,7 +220,7 @@ func (p *Provider) HandleFailToRefresh(_ context.Context, prev aws.Credentials, 
 	if !valid {
 		return aws.Credentials{}, err
 	}
-	p.logf(logging.Warn, "%s: refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
+	p.logf(ctx, logging.Warn, "%s: refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
 		p, mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
 	return h.creds, nil
 }
