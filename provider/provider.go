@@ -73,6 +73,7 @@ type heldSet struct {
 	refreshAt time.Time
 	fresh     bool      // fetched in the background and not yet handed to the cache
 	blockFrom time.Time // from then on callers wait for a run rather than use the set
+	withdrawn bool      // rejected or invalidated: served again only by a run
 }
 
 var (

@@ -344,3 +344,50 @@ func TestWarningsGoToTheClientLogger(t *testing.T) {
 		}
 	})
 }
+
+// TestRejectedSetIsWithdrawn: once the cache was invalidated or a set was
+// rejected, a failing command makes every later Retrieve fail until a run
+// succeeds; the rejected set is not handed out again, whatever the time.
+func TestRejectedSetIsWithdrawn(t *testing.T) {
+	for _, marked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("WithRejected=%v", marked), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				failing := false
+				n := 0
+				p := &producer{next: func(now time.Time) ([]byte, error) {
+					if failing {
+						return nil, &provider.ProcessError{Program: "fake-producer", ExitCode: 1}
+					}
+					n++
+					return credsJSON(fmt.Sprintf("AKIDWITHDRAWN%03d", n), now.Add(time.Hour)), nil
+				}}
+				c, _ := provider.NewWithRunner(p.run, func(o *provider.Options) {
+					o.Strategy = strategy.BeforeExpiredWithJitter{Rand: fixed(0)}
+				})
+				rejected := mustRetrieve(t, c)
+				failing = true
+				if marked {
+					time.Sleep(35 * time.Minute) // inside the window, past the moment
+				}
+				c.Invalidate()
+				ctx := context.Background()
+				if marked {
+					ctx = provider.WithRejected(ctx, rejected.AccessKeyID, rejected.SessionToken)
+				}
+				if _, err := c.Retrieve(ctx); err == nil {
+					t.Fatal("Retrieve after rejection with a failing command = nil error")
+				}
+				for range 3 {
+					time.Sleep(40 * time.Minute / 3)
+					if got, err := c.Retrieve(context.Background()); err == nil {
+						t.Fatalf("later Retrieve served %s; want the failure, not the rejected set", got.AccessKeyID)
+					}
+				}
+				failing = false
+				if got := mustRetrieve(t, c); got.AccessKeyID == rejected.AccessKeyID {
+					t.Errorf("after recovery served %s; want a new set", got.AccessKeyID)
+				}
+			})
+		})
+	}
+}

@@ -52,22 +52,26 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 // background run if the strategy's moment has come. It declines, and the
 // caller runs the command, for a cold start, a set within blockingWindow of
 // expiry, a set the caller's context says was rejected, and a cache that
-// asks before the moment it was given, which means it was invalidated.
+// asks before the moment it was given, which means it was invalidated; the
+// last two withdraw the set for good.
 func (p *Provider) serveAhead(ctx context.Context) (aws.Credentials, bool) {
 	now := p.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	h := p.held
-	if h == nil || !h.creds.CanExpire || !now.Before(h.blockFrom) || isRejected(ctx, h.creds) {
+	if h == nil || !h.creds.CanExpire || !now.Before(h.blockFrom) || h.withdrawn {
+		return aws.Credentials{}, false
+	}
+	if isRejected(ctx, h.creds) || (!h.fresh && (p.servedUntil.IsZero() || now.Before(p.servedUntil))) {
+		// Rejected, or invalidated: never hand this set out again without a
+		// run, even if the run fails and the cache asks once more.
+		h.withdrawn = true
 		return aws.Credentials{}, false
 	}
 	if h.fresh {
 		h.fresh = false
 		p.handed = h
 		return h.creds, true
-	}
-	if p.servedUntil.IsZero() || now.Before(p.servedUntil) {
-		return aws.Credentials{}, false
 	}
 	if !p.refreshing && !now.Before(p.nextAttempt) {
 		p.refreshing = true
