@@ -13,6 +13,7 @@ import (
 	"io"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -160,6 +161,35 @@ type limitWriter struct {
 	buf      []byte
 	overflow func()
 	over     bool
+}
+
+// ReadFrom reads the pipe straight into the buffer, so os/exec does not
+// allocate a 32 KiB copy buffer for a document of a few hundred bytes.
+func (w *limitWriter) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	for {
+		if w.over {
+			return total, ErrOutputTooLarge
+		}
+		if len(w.buf) == cap(w.buf) {
+			w.buf = slices.Grow(w.buf, min(max(cap(w.buf), 512), w.max+1-len(w.buf)))
+		}
+		n, err := r.Read(w.buf[len(w.buf):cap(w.buf)])
+		total += int64(n)
+		w.buf = w.buf[:len(w.buf)+n]
+		if len(w.buf) > w.max {
+			w.buf = w.buf[:w.max]
+			w.over = true
+			w.overflow()
+			return total, ErrOutputTooLarge
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 func (w *limitWriter) Write(p []byte) (int, error) {

@@ -1,6 +1,7 @@
 package execjson
 
 import (
+	"io"
 	"strconv"
 	"strings"
 	"unicode"
@@ -42,6 +43,24 @@ func (w *excerptWriter) Write(p []byte) (int, error) {
 		p = p[k:]
 	}
 	return total, nil
+}
+
+// ReadFrom copies the pipe through a small buffer; os/exec would otherwise
+// allocate 32 KiB for it on every run.
+func (w *excerptWriter) ReadFrom(r io.Reader) (int64, error) {
+	buf := make([]byte, 1024)
+	var total int64
+	for {
+		n, err := r.Read(buf)
+		total += int64(n)
+		w.Write(buf[:n])
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 // String returns the excerpt as printable text: invalid UTF-8 and control
