@@ -73,6 +73,12 @@ type Options struct {
 	// default the SDK's standard logger on stderr) and drops debug lines.
 	Logger logging.Logger
 
+	// LogCommandLine puts the whole command line, arguments included, in
+	// log lines instead of the program's name alone. Arguments can hold
+	// secrets (a password, a token file's contents), so it is off by
+	// default. Errors always name the program only.
+	LogCommandLine bool
+
 	// CredentialSources is reported by ProviderSources for the SDK's
 	// User-Agent. Nil means [aws.CredentialSourceProcess].
 	CredentialSources []aws.CredentialSource

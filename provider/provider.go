@@ -151,7 +151,16 @@ func (p *Provider) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
 // the logger of the client that asked for credentials (aws.Config.Logger,
 // which the SDK puts in the request context), and debug lines nowhere, as
 // the SDK itself logs nothing at debug level unless asked.
+//
+// Lines start with the provider's name: the program, or the command line
+// with Options.LogCommandLine.
 func (p *Provider) logf(ctx context.Context, c logging.Classification, format string, v ...any) {
+	name := p.String()
+	if p.options.LogCommandLine {
+		name = "credential_process " + p.cmd.String()
+	}
+	format = "%s: " + format
+	v = append([]any{name}, v...)
 	if p.options.Logger != nil {
 		p.options.Logger.Logf(c, format, v...)
 		return

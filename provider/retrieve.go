@@ -90,7 +90,7 @@ func (p *Provider) serveAhead(ctx context.Context) (aws.Credentials, bool) {
 // set in service and schedules the next attempt.
 func (p *Provider) refreshBehind(ctx context.Context) {
 	defer p.background.Done()
-	p.logf(ctx, logging.Debug, "%s: refreshing in the background", p)
+	p.logf(ctx, logging.Debug, "refreshing in the background")
 	_, err := p.fetch(ctx, true)
 
 	now := p.now()
@@ -104,8 +104,8 @@ func (p *Provider) refreshBehind(ctx context.Context) {
 	}
 	p.mu.Unlock()
 	if err != nil {
-		p.logf(ctx, logging.Warn, "%s: refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
-			p, mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
+		p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
+			mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
 	}
 }
 
@@ -150,14 +150,14 @@ func (p *Provider) fetch(ctx context.Context, background bool) (*heldSet, error)
 	p.mu.Unlock()
 
 	if !creds.CanExpire {
-		p.logf(ctx, logging.Debug, "%s: credentials %s do not expire (ran %v)", p, mask(creds.AccessKeyID), res.Duration.Round(time.Millisecond))
+		p.logf(ctx, logging.Debug, "credentials %s do not expire (ran %v)", mask(creds.AccessKeyID), res.Duration.Round(time.Millisecond))
 	} else {
 		note := ""
 		if unchanged {
 			note = ", no newer than those held"
 		}
-		p.logf(ctx, logging.Debug, "%s: credentials %s expire at %s%s; next refresh at %s (ran %v)",
-			p, mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(refreshAt), res.Duration.Round(time.Millisecond))
+		p.logf(ctx, logging.Debug, "credentials %s expire at %s%s; next refresh at %s (ran %v)",
+			mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(refreshAt), res.Duration.Round(time.Millisecond))
 	}
 	return h, nil
 }
@@ -224,7 +224,7 @@ func (p *Provider) HandleFailToRefresh(ctx context.Context, prev aws.Credentials
 	if !valid {
 		return aws.Credentials{}, err
 	}
-	p.logf(ctx, logging.Warn, "%s: refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
-		p, mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
+	p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
+		mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
 	return h.creds, nil
 }

@@ -274,3 +274,24 @@ func TestProviderSources(t *testing.T) {
 		t.Errorf("ProviderSources() mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestLogCommandLine(t *testing.T) {
+	line := `echo '{"Version":1,"AccessKeyId":"AKIDLOGLINE00001","SecretAccessKey":"s"}' # --role admin`
+	for _, optIn := range []bool{false, true} {
+		log := &recorder{}
+		p := provider.NewProvider(line, func(o *provider.Options) {
+			o.Logger = log
+			o.LogCommandLine = optIn
+		})
+		if _, err := p.Retrieve(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Join(log.all(), "\n")
+		if got := strings.Contains(lines, "--role admin"); got != optIn {
+			t.Errorf("LogCommandLine=%v: arguments in the log = %v; log:\n%s", optIn, got, lines)
+		}
+		if !strings.Contains(lines, `credential_process "echo"`) && !optIn {
+			t.Errorf("log lacks the program name:\n%s", lines)
+		}
+	}
+}

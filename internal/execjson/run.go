@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -85,6 +86,19 @@ func (c *Command) Program() string {
 }
 
 var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=[^=]*$`)
+
+// String returns the command as it runs: the shell line, or the arguments
+// quoted and joined. It may hold secrets; it is for logs the user opted into.
+func (c *Command) String() string {
+	if len(c.Args) == 0 {
+		return strconv.Quote(c.Shell)
+	}
+	quoted := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		quoted[i] = strconv.Quote(a)
+	}
+	return strings.Join(quoted, " ")
+}
 
 // Result is the outcome of a run that exited with status 0.
 type Result struct {
