@@ -30,6 +30,10 @@ func (s signer) matches(c aws.Credentials) bool {
 // from an atomic load while it is valid, and the rejected set usually is
 // valid by its own Expiration, which is why the server had to say otherwise.
 func (r *refresher) refresh(ctx context.Context, rejected signer) (bool, error) {
+	// Told first which set was rejected, a credprocess provider runs the
+	// command rather than serve that set again, whether it would refresh
+	// ahead of expiry or fall back to it after a failed run.
+	provider.Reject(r.creds, rejected.AccessKeyID, rejected.SessionToken)
 	cur, err := r.creds.Retrieve(ctx)
 	if err != nil {
 		return false, err
@@ -44,15 +48,20 @@ func (r *refresher) refresh(ctx context.Context, rejected signer) (bool, error) 
 	key := rejected.AccessKeyID + "\x00" + rejected.SessionToken
 	ch := r.sf.DoChan(key, func() (any, error) {
 		// The flight serves every waiter: one caller's cancellation must not
-		// fail the others. The provider bounds the run with its own timeout,
-		// and, told which set was rejected, runs the command rather than
-		// serve that set while it refreshes ahead of expiry.
-		ctx := provider.WithRejected(context.WithoutCancel(ctx), rejected.AccessKeyID, rejected.SessionToken)
+		// fail the others. The provider bounds the run with its own timeout.
+		ctx := context.WithoutCancel(ctx)
 		cur, err := r.creds.Retrieve(ctx)
 		if err != nil {
 			return false, err
 		}
-		if rejected.matches(cur) {
+		for try := 0; rejected.matches(cur); try++ {
+			// Again only if a credprocess provider says the set it served
+			// is one it withholds: a refresh that began before the
+			// rejection stored it after the invalidation. The same set
+			// fresh from a run means the command hands back what it holds.
+			if try == 2 || try == 1 && !provider.Withheld(r.creds, rejected.AccessKeyID, rejected.SessionToken) {
+				break
+			}
 			r.creds.Invalidate()
 			if cur, err = r.creds.Retrieve(ctx); err != nil {
 				return false, err
@@ -68,5 +77,15 @@ func (r *refresher) refresh(ctx context.Context, rejected signer) (bool, error) 
 		return res.Val.(bool), nil
 	case <-ctx.Done():
 		return false, ctx.Err()
+	}
+}
+
+// drop makes sure the cache no longer serves rejected, without waiting for
+// a new set: it reports the rejection and invalidates the cache if the
+// cache still holds that set, and the next operation runs the command.
+func (r *refresher) drop(ctx context.Context, rejected signer) {
+	provider.Reject(r.creds, rejected.AccessKeyID, rejected.SessionToken)
+	if cur, err := r.creds.Retrieve(ctx); err == nil && rejected.matches(cur) {
+		r.creds.Invalidate()
 	}
 }

@@ -111,19 +111,14 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 	if err == nil {
 		return out, md, err
 	}
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) || !m.codes[apiErr.ErrorCode()] {
-		return out, md, err
-	}
-	rejected, ok := getSigner(md)
+	rejected, code, ok := m.rejectedBy(err, md)
 	if !ok {
-		return out, md, err // not signed: the code is about something else
+		return out, md, err // another error, or not signed: the code is about something else
 	}
 	req, ok := in.Request.(*smithyhttp.Request)
 	if !ok {
 		return out, md, err
 	}
-	code := apiErr.ErrorCode()
 
 	// Refresh even if the body turns out not to be rewindable: the cache
 	// would otherwise keep serving the rejected set to the next call.
@@ -147,7 +142,26 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 	}
 	m.logf(ctx, logging.Debug, "credprocess: %s/%s: %s: replaying with refreshed credentials",
 		awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), code)
-	return next.HandleFinalize(ctx, in)
+	out, md, err = next.HandleFinalize(ctx, in)
+	if err != nil {
+		// No second replay, but the set that signed the replay must not
+		// sign the next operation either if it was rejected too.
+		if signer, _, ok := m.rejectedBy(err, md); ok {
+			m.refresher.drop(ctx, signer)
+		}
+	}
+	return out, md, err
+}
+
+// rejectedBy returns the credentials that signed the attempt err answers,
+// and the code, if err is one of the codes that reject them.
+func (m *retryOnAuthFailure) rejectedBy(err error, md smithymiddleware.Metadata) (signer, string, bool) {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || !m.codes[apiErr.ErrorCode()] {
+		return signer{}, "", false
+	}
+	s, ok := getSigner(md)
+	return s, apiErr.ErrorCode(), ok
 }
 
 // logf logs to Options.Logger at every level. Without one, warnings go to

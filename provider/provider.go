@@ -50,8 +50,10 @@ const minLead = 5 * time.Second
 // A Provider is safe for concurrent use; it is meant to serve one cache. A
 // background run ends by itself within Options.Timeout.
 type Provider struct {
-	cmd     execjson.Command
-	options Options
+	// cfg is behind a pointer so that printing a value that holds a
+	// Provider (fmt cannot call Format through an unexported field) shows
+	// an address, not the command line and environment.
+	cfg *settings
 
 	// Seams for tests; see export_test.go.
 	now func() time.Time
@@ -64,6 +66,12 @@ type Provider struct {
 	refreshing  bool       // a background run is in flight
 	nextAttempt time.Time  // no background run before this, after one failed
 	background  sync.WaitGroup
+}
+
+// settings is what a Provider runs, fixed at construction.
+type settings struct {
+	cmd     execjson.Command
+	options Options
 }
 
 // heldSet is a credential set with its true expiry, and the moment the
@@ -121,26 +129,28 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *Provider {
 	o.setDefaults()
 	cmd.Env, cmd.Dir, cmd.Stdin, cmd.Stderr = o.Env, o.Dir, o.Stdin, o.Stderr
 	cmd.Timeout, cmd.MaxOutput = o.Timeout, o.MaxOutputBytes
-	return &Provider{cmd: cmd, options: o, now: time.Now, run: execjson.Run}
+	return &Provider{cfg: &settings{cmd: cmd, options: o}, now: time.Now, run: execjson.Run}
 }
 
 func cache(p *Provider) *aws.CredentialsCache {
-	return aws.NewCredentialsCache(p, func(o *aws.CredentialsCacheOptions) {
+	c := aws.NewCredentialsCache(p, func(o *aws.CredentialsCacheOptions) {
 		// Any positive window makes the cache call AdjustExpiresBy, where the
 		// strategy decides; the window's own value is not used.
 		o.ExpiryWindow = time.Nanosecond
 	})
+	register(c, p)
+	return c
 }
 
 // ProviderSources returns Options.CredentialSources, for the SDK's
 // User-Agent.
 func (p *Provider) ProviderSources() []aws.CredentialSource {
-	return p.options.CredentialSources
+	return p.cfg.options.CredentialSources
 }
 
 // String names the provider by program, without arguments.
 func (p *Provider) String() string {
-	return fmt.Sprintf("credential_process %q", p.cmd.Program())
+	return fmt.Sprintf("credential_process %q", p.cfg.cmd.Program())
 }
 
 // Format prints the provider as String does for every verb, so that %#v
@@ -156,13 +166,13 @@ func (p *Provider) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
 // with Options.LogCommandLine.
 func (p *Provider) logf(ctx context.Context, c logging.Classification, format string, v ...any) {
 	name := p.String()
-	if p.options.LogCommandLine {
-		name = "credential_process " + p.cmd.String()
+	if p.cfg.options.LogCommandLine {
+		name = "credential_process " + p.cfg.cmd.String()
 	}
 	format = "%s: " + format
 	v = append([]any{name}, v...)
-	if p.options.Logger != nil {
-		p.options.Logger.Logf(c, format, v...)
+	if p.cfg.options.Logger != nil {
+		p.cfg.options.Logger.Logf(c, format, v...)
 		return
 	}
 	if c != logging.Debug {

@@ -149,7 +149,8 @@ func TestRefreshAheadDoesNotBlock(t *testing.T) {
 		time.Sleep(35 * time.Minute) // past the poll and the refresh moment
 		c.Invalidate()
 		start := time.Now()
-		got, err := c.Retrieve(provider.WithRejected(context.Background(), held.AccessKeyID, held.SessionToken))
+		provider.Reject(c, held.AccessKeyID, held.SessionToken)
+		got, err := c.Retrieve(context.Background())
 		if err != nil || got.AccessKeyID == held.AccessKeyID || time.Since(start) != 10*time.Second {
 			t.Errorf("Retrieve after rejection = %s, %v after %v; want a new set after a 10s run", got.AccessKeyID, err, time.Since(start))
 		}
@@ -350,7 +351,7 @@ func TestWarningsGoToTheClientLogger(t *testing.T) {
 // succeeds; the rejected set is not handed out again, whatever the time.
 func TestRejectedSetIsWithdrawn(t *testing.T) {
 	for _, marked := range []bool{false, true} {
-		t.Run(fmt.Sprintf("WithRejected=%v", marked), func(t *testing.T) {
+		t.Run(fmt.Sprintf("Reject=%v", marked), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				failing := false
 				n := 0
@@ -370,11 +371,10 @@ func TestRejectedSetIsWithdrawn(t *testing.T) {
 					time.Sleep(35 * time.Minute) // inside the window, past the moment
 				}
 				c.Invalidate()
-				ctx := context.Background()
 				if marked {
-					ctx = provider.WithRejected(ctx, rejected.AccessKeyID, rejected.SessionToken)
+					provider.Reject(c, rejected.AccessKeyID, rejected.SessionToken)
 				}
-				if _, err := c.Retrieve(ctx); err == nil {
+				if _, err := c.Retrieve(context.Background()); err == nil {
 					t.Fatal("Retrieve after rejection with a failing command = nil error")
 				}
 				for range 3 {
@@ -390,4 +390,47 @@ func TestRejectedSetIsWithdrawn(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestRejectAndWithheld(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		same := false
+		n := 0
+		p := &producer{next: func(now time.Time) ([]byte, error) {
+			if !same {
+				n++
+			}
+			return credsJSON(fmt.Sprintf("AKIDREJECT%04d", n), now.Add(time.Hour)), nil
+		}}
+		c, _ := provider.NewWithRunner(p.run)
+		k1 := mustRetrieve(t, c)
+		if provider.Withheld(c, k1.AccessKeyID, k1.SessionToken) {
+			t.Fatal("Withheld before Reject = true")
+		}
+		provider.Reject(c, k1.AccessKeyID, k1.SessionToken)
+		if !provider.Withheld(c, k1.AccessKeyID, k1.SessionToken) {
+			t.Fatal("Withheld after Reject = false")
+		}
+		c.Invalidate()
+		if k2 := mustRetrieve(t, c); k2.AccessKeyID == k1.AccessKeyID || provider.Withheld(c, k1.AccessKeyID, k1.SessionToken) {
+			t.Errorf("after a run: got %s, Withheld(k1) = %v; want a new key and false", k2.AccessKeyID, provider.Withheld(c, k1.AccessKeyID, k1.SessionToken))
+		}
+
+		// A producer that hands back the rejected set: the run's result is
+		// served, and not withheld.
+		same = true
+		k2 := mustRetrieve(t, c)
+		provider.Reject(c, k2.AccessKeyID, k2.SessionToken)
+		c.Invalidate()
+		if k3 := mustRetrieve(t, c); k3.AccessKeyID != k2.AccessKeyID || provider.Withheld(c, k3.AccessKeyID, k3.SessionToken) {
+			t.Errorf("same set from a run: got %s, withheld %v; want %s, false", k3.AccessKeyID, provider.Withheld(c, k3.AccessKeyID, k3.SessionToken), k2.AccessKeyID)
+		}
+
+		// Caches this package did not make are not affected.
+		other := aws.NewCredentialsCache(provider.NewProvider("true"))
+		provider.Reject(other, "AKID", "")
+		if provider.Withheld(other, "AKID", "") {
+			t.Error("Withheld for a foreign cache = true")
+		}
+	})
 }

@@ -51,9 +51,8 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 // serveAhead returns a held set without waiting for the command, starting a
 // background run if the strategy's moment has come. It declines, and the
 // caller runs the command, for a cold start, a set within blockingWindow of
-// expiry, a set the caller's context says was rejected, and a cache that
-// asks before the moment it was given, which means it was invalidated; the
-// last two withdraw the set for good.
+// expiry, a set withdrawn by Reject, and a cache that asks before the moment
+// it was given, which means it was invalidated (this withdraws the set).
 func (p *Provider) serveAhead(ctx context.Context) (aws.Credentials, bool) {
 	now := p.now()
 	p.mu.Lock()
@@ -62,9 +61,9 @@ func (p *Provider) serveAhead(ctx context.Context) (aws.Credentials, bool) {
 	if h == nil || !h.creds.CanExpire || !now.Before(h.blockFrom) || h.withdrawn {
 		return aws.Credentials{}, false
 	}
-	if isRejected(ctx, h.creds) || (!h.fresh && (p.servedUntil.IsZero() || now.Before(p.servedUntil))) {
-		// Rejected, or invalidated: never hand this set out again without a
-		// run, even if the run fails and the cache asks once more.
+	if !h.fresh && (p.servedUntil.IsZero() || now.Before(p.servedUntil)) {
+		// Invalidated: never hand this set out again without a run, even if
+		// the run fails and the cache asks once more.
 		h.withdrawn = true
 		return aws.Credentials{}, false
 	}
@@ -114,13 +113,13 @@ func (p *Provider) refreshBehind(ctx context.Context) {
 // shorter, but not under a second, so a failing command is not run in a
 // loop as expiry nears.
 func (p *Provider) retryDelay(left time.Duration) time.Duration {
-	return max(min(p.options.MinRefreshInterval, left/2), min(time.Second, left))
+	return max(min(p.cfg.options.MinRefreshInterval, left/2), min(time.Second, left))
 }
 
 // fetch runs the command, parses its output and holds the result. A set
 // fetched in the background is marked fresh for serveAhead to hand over.
 func (p *Provider) fetch(ctx context.Context, background bool) (*heldSet, error) {
-	res, err := p.run(ctx, p.cmd)
+	res, err := p.run(ctx, p.cfg.cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +127,7 @@ func (p *Provider) fetch(ctx context.Context, background bool) (*heldSet, error)
 	out, err := execjson.Parse(res.Stdout, now)
 	if err != nil {
 		oe := err.(*execjson.OutputError)
-		oe.Program, oe.Stderr = p.cmd.Program(), res.Stderr
+		oe.Program, oe.Stderr = p.cfg.cmd.Program(), res.Stderr
 		return nil, oe
 	}
 	creds := aws.Credentials{
@@ -171,11 +170,11 @@ func (p *Provider) refreshAt(creds aws.Credentials, prev *heldSet, now time.Time
 		return time.Time{}, false
 	}
 	exp := creds.Expires
-	at = p.options.Strategy.RefreshAt(exp, now)
+	at = p.cfg.options.Strategy.RefreshAt(exp, now)
 	at = later(at, now.Add(minLead))
 	if prev != nil && prev.creds.CanExpire && !exp.After(prev.creds.Expires) {
 		unchanged = true
-		at = later(at, now.Add(p.options.MinRefreshInterval))
+		at = later(at, now.Add(p.cfg.options.MinRefreshInterval))
 	}
 	if at.After(exp) {
 		at = exp
@@ -191,6 +190,13 @@ func (p *Provider) refreshAt(creds aws.Credentials, prev *heldSet, now time.Time
 func (p *Provider) AdjustExpiresBy(creds aws.Credentials, window time.Duration) (aws.Credentials, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if h := p.held; h != nil && h.withdrawn && sameSet(creds, h.creds) {
+		// Handed out just before Reject, and stored by the cache after it
+		// was invalidated: store it expired, so the next call runs the
+		// command instead of serving it.
+		creds.Expires = p.now()
+		return creds, nil
+	}
 	if h := p.handed; h != nil && sameSet(creds, h.creds) {
 		creds.Expires = h.refreshAt
 		p.servedUntil = h.refreshAt
@@ -212,7 +218,8 @@ func (p *Provider) HandleFailToRefresh(ctx context.Context, prev aws.Credentials
 	now := p.now()
 	p.mu.Lock()
 	h := p.held
-	valid := h != nil && h.creds.AccessKeyID == prev.AccessKeyID && h.creds.SessionToken == prev.SessionToken &&
+	valid := h != nil && !h.withdrawn &&
+		h.creds.AccessKeyID == prev.AccessKeyID && h.creds.SessionToken == prev.SessionToken &&
 		h.creds.CanExpire && h.creds.Expires.After(now)
 	var retry time.Time
 	if valid {

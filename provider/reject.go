@@ -1,0 +1,62 @@
+package provider
+
+import (
+	"runtime"
+	"sync"
+	"weak"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// providers maps each cache that New, NewArgs or NewFromProfile returned to
+// its Provider, so that Reject can reach the Provider from the cache alone:
+// aws.CredentialsCache does not expose what it wraps. The keys are weak,
+// and an entry goes with its cache.
+var providers sync.Map // weak.Pointer[aws.CredentialsCache] -> *Provider
+
+func register(c *aws.CredentialsCache, p *Provider) {
+	key := weak.Make(c)
+	providers.Store(key, p)
+	runtime.AddCleanup(c, func(k weak.Pointer[aws.CredentialsCache]) { providers.Delete(k) }, key)
+}
+
+// Reject tells the provider behind creds that a service rejected the
+// credential set with this access key id and session token: from then on
+// the provider hands that set out again only if a new run of the command
+// returns it, never from what it holds, even while the set is valid by its
+// expiry and even when the run that should replace it fails. Call it before
+// invalidating the cache; [github.com/seed-dcc28122/credprocess/middleware]
+// does.
+//
+// Reject does nothing for a cache this package did not create, or when the
+// provider no longer holds that set. It is safe for concurrent use.
+func Reject(creds *aws.CredentialsCache, accessKeyID, sessionToken string) {
+	v, ok := providers.Load(weak.Make(creds))
+	if !ok {
+		return
+	}
+	p := v.(*Provider)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h := p.held; h != nil && h.creds.AccessKeyID == accessKeyID && h.creds.SessionToken == sessionToken {
+		h.withdrawn = true
+	}
+}
+
+// Withheld reports whether the provider behind creds holds the set with this
+// access key id and session token and withholds it after [Reject]: it was
+// not returned again by a run since. A cache that serves such a set got it
+// from a refresh that began before the rejection; invalidating the cache
+// once more makes the next Retrieve run the command. Withheld is false for
+// a cache this package did not create.
+func Withheld(creds *aws.CredentialsCache, accessKeyID, sessionToken string) bool {
+	v, ok := providers.Load(weak.Make(creds))
+	if !ok {
+		return false
+	}
+	p := v.(*Provider)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h := p.held
+	return h != nil && h.withdrawn && h.creds.AccessKeyID == accessKeyID && h.creds.SessionToken == sessionToken
+}
