@@ -1,10 +1,16 @@
 # The checks CI runs; see .ci/run.
 GO ?= go
+# staticcheck comes from the module proxy at a pinned version (2026.2.2,
+# which knows Go 1.26); it is not a dependency of the module.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# How long each Fuzz target runs in the smoke run.
+FUZZTIME ?= 10s
 
-.PHONY: test check vet race
+.PHONY: test check staticcheck race fuzz
 
-## test: formatting, vet (Linux and Windows) and the race-enabled test suite
-test: check race
+## test: formatting, vet (Linux and Windows), staticcheck, the race-enabled
+## test suite and a short run of each Fuzz target
+test: check staticcheck race fuzz
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -12,5 +18,12 @@ check:
 	$(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
 
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
 race:
 	$(GO) test -race -shuffle=on -count=1 ./...
+
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/execjson
+	$(GO) test -run='^$$' -fuzz='^FuzzParseExpiration$$' -fuzztime=$(FUZZTIME) ./internal/execjson

@@ -75,10 +75,11 @@ func rotateCommand(t testing.TB, same bool) (command string, runs func() int) {
 // reset afterwards.
 func newServer(t testing.TB, tls bool) *awstest.Server {
 	t.Helper()
-	srv := awstest.New()
+	start := awstest.New
 	if tls {
-		srv = awstest.NewTLS()
+		start = awstest.NewTLS
 	}
+	srv := start()
 	t.Cleanup(srv.Close)
 	srv.CreateBucket(bucket)
 	srv.CreateTable(table, "id")

@@ -17,6 +17,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"go.uber.org/goleak"
 
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/provider"
@@ -46,6 +47,15 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if code == 0 {
+		// Tests close their servers, response bodies and idle connections
+		// and wait for their runs: whatever still runs now is a leak, SDK
+		// and HTTP goroutines included.
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
+			code = 1
+		}
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -85,10 +95,11 @@ func countRuns(t *testing.T, path string) int {
 func TestClientsSignWithProcessCredentials(t *testing.T) {
 	for _, tls := range []bool{false, true} {
 		t.Run(fmt.Sprintf("tls=%v", tls), func(t *testing.T) {
-			srv := awstest.New()
+			start := awstest.New
 			if tls {
-				srv = awstest.NewTLS()
+				start = awstest.NewTLS
 			}
+			srv := start()
 			defer srv.Close()
 			srv.Allow("AKIDE2E", "e2e-secret", "e2e-token")
 			srv.CreateBucket("bucket")
@@ -117,9 +128,11 @@ func TestClientsSignWithProcessCredentials(t *testing.T) {
 			}); err != nil {
 				t.Fatalf("PutObject: %v", err)
 			}
-			if _, err := s3Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("k")}); err != nil {
+			obj, err := s3Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("k")})
+			if err != nil {
 				t.Fatalf("GetObject: %v", err)
 			}
+			obj.Body.Close()
 
 			ddb := dynamodb.NewFromConfig(cfg)
 			item := map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "1"}}

@@ -7,10 +7,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 // The commands below would run for a minute; the bound asserted is the
@@ -45,8 +46,8 @@ func TestRunTimeoutKillsProcessGroup(t *testing.T) {
 			if elapsed > timeout+grace {
 				t.Errorf("Run() took %v; want under %v", elapsed, timeout+grace)
 			}
-			pid := readPID(t, pidfile)
-			waitGroupGone(t, pid)
+			pid := proctest.ReadPID(t, pidfile)
+			proctest.GroupGone(t, pid)
 		})
 	}
 }
@@ -64,57 +65,5 @@ func TestRunStragglerAfterSuccess(t *testing.T) {
 	if got := strings.TrimSpace(string(res.Stdout)); got != `{"ok":1}` {
 		t.Errorf("stdout = %q", got)
 	}
-	waitGroupGone(t, readPID(t, pidfile))
-}
-
-func readPID(t *testing.T, path string) int {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
-}
-
-// waitGroupGone fails unless every live process of group pgid is gone.
-// Zombies count as gone: reaping orphans is init's job, not ours.
-func waitGroupGone(t *testing.T, pgid int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		live := liveMembers(pgid)
-		if len(live) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("process group %d still has live members %v", pgid, live)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func liveMembers(pgid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	var live []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// Fields after the parenthesised command name: state ppid pgrp ...
-		rest := string(stat[strings.LastIndexByte(string(stat), ')')+2:])
-		f := strings.Fields(rest)
-		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" {
-			live = append(live, pid)
-		}
-	}
-	return live
+	proctest.GroupGone(t, proctest.ReadPID(t, pidfile))
 }

@@ -1,0 +1,257 @@
+package credprocess_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
+	smithymiddleware "github.com/aws/smithy-go/middleware"
+
+	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/middleware"
+	"github.com/seed-dcc28122/credprocess/provider"
+	"github.com/seed-dcc28122/credprocess/strategy"
+)
+
+// logRecorder is a logging.Logger that keeps every line, Debug included.
+type logRecorder struct {
+	mu    sync.Mutex // guards lines
+	lines []string
+}
+
+func (r *logRecorder) Logf(c logging.Classification, format string, v ...any) {
+	line := string(c) + " " + fmt.Sprintf(format, v...)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, line)
+}
+
+func (r *logRecorder) all() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.lines...)
+}
+
+// secretMarks are what must never be printed: the planted secret key and
+// session token, the canary only stdout carries, and the start of a raw
+// credentials document.
+var secretMarks = []string{faultSecret, faultToken, stdoutCanary, `{"Version"`}
+
+// allVerbs are the verbs a value of this module is printed with; a type
+// with a Format or Error method must be safe under each.
+var allVerbs = []string{"%v", "%+v", "%#v", "%s", "%q"}
+
+// assertSecretFree fails if a secret mark shows in v printed with any of
+// allVerbs, in any error v wraps, or in a log line.
+func assertSecretFree(t *testing.T, what string, v any, logs []string) {
+	t.Helper()
+	values := []any{v}
+	if err, ok := v.(error); ok {
+		values = wrapped(err)
+	}
+	for _, v := range values {
+		for _, verb := range allVerbs {
+			s := fmt.Sprintf(verb, v)
+			for _, mark := range secretMarks {
+				if strings.Contains(s, mark) {
+					t.Errorf("%s: Sprintf(%q, %T) holds %q: %s", what, verb, v, mark, s)
+				}
+			}
+		}
+	}
+	for _, line := range logs {
+		for _, mark := range secretMarks {
+			if strings.Contains(line, mark) {
+				t.Errorf("%s: log line holds %q: %s", what, mark, line)
+			}
+		}
+	}
+}
+
+// wrapped returns err and every error it wraps.
+func wrapped(err error) []any {
+	var all []any
+	for queue := []error{err}; len(queue) > 0; queue = queue[1:] {
+		e := queue[0]
+		if e == nil {
+			continue
+		}
+		all = append(all, e)
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			queue = append(queue, u.Unwrap())
+		case interface{ Unwrap() []error }:
+			queue = append(queue, u.Unwrap()...)
+		}
+	}
+	return all
+}
+
+// TestSecrecyFaults runs every row of the fault matrix with a Debug logger
+// and checks that neither the error nor a log line gives away a secret, the
+// command's arguments or its stdout.
+func TestSecrecyFaults(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fault commands are POSIX shell")
+	}
+	for _, f := range faultRows(t) {
+		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
+			log := &logRecorder{}
+			run := runFault(t, f, log)
+			if run.err == nil && f.want.creds != nil && len(log.all()) == 0 {
+				t.Errorf("no Debug line for a successful run")
+			}
+			assertSecretFree(t, f.name, run.err, log.all())
+		})
+	}
+}
+
+// TestSecrecyMiddleware drives every decision of the replay middleware
+// through real clients, with Debug loggers on the provider and the
+// middleware: a replay, a refresh that returns the rejected key, a body
+// that cannot be rewound, and a refresh that fails. Neither the results,
+// the errors nor the log lines may give a secret away.
+func TestSecrecyMiddleware(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the commands are POSIX shell")
+	}
+	srv := awstest.NewTLS()
+	defer srv.Close()
+	srv.CreateBucket(bucket)
+	for n := 1; n <= 3; n++ {
+		srv.Allow(flakyKey(n))
+	}
+	srv.Allow("AKIDFAULTOK", faultSecret, faultToken)
+	srv.Expire("AKIDFAULTOK")
+	srv.Expire("AKIDFLAKY00001")
+
+	plog, mlog := &logRecorder{}, &logRecorder{}
+	client := func(command string) aws.Config {
+		creds := provider.New(command, func(o *provider.Options) { o.Logger = plog })
+		cfg, err := config.LoadDefaultConfig(context.Background(), append(endpointOptions(srv),
+			config.WithCredentialsProvider(creds),
+			config.WithAPIOptions([]func(*smithymiddleware.Stack) error{middleware.RetryOnAuthFailure(creds,
+				func(o *middleware.Options) { o.Logger = mlog })}))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pointAt(cfg, srv)
+	}
+	ctx := context.Background()
+	var results []any
+
+	// A replay with the next key.
+	flaky, state := flakyCommand(t, time.Hour)
+	cfg := client(flaky)
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatalf("GetCallerIdentity with a replay: %v", err)
+	}
+	results = append(results, out, out.ResultMetadata)
+
+	// A body that cannot be rewound: the key is refreshed, the call is not
+	// replayed.
+	srv.Expire("AKIDFLAKY00002")
+	_, err = s3Client(cfg).PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String("k"),
+		Body: io.MultiReader(strings.NewReader(content)), ContentLength: aws.Int64(int64(len(content))),
+	})
+	results = append(results, err)
+
+	// A refresh that fails.
+	srv.Expire("AKIDFLAKY00003")
+	writeFile(t, state+"/fail", "")
+	_, err = sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	results = append(results, err)
+
+	// A refresh that returns the rejected key again.
+	same := client("cat " + faults + "ok.json")
+	_, err = sts.NewFromConfig(same).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	results = append(results, err)
+
+	for i, r := range results {
+		assertSecretFree(t, fmt.Sprintf("result %d", i), r, nil)
+	}
+	assertSecretFree(t, "provider log", nil, plog.all())
+	assertSecretFree(t, "middleware log", nil, mlog.all())
+	for _, want := range []string{"replaying", "cannot be rewound", "refresh failed", "returned the rejected credentials"} {
+		if !strings.Contains(strings.Join(mlog.all(), "\n"), want) {
+			t.Errorf("no middleware log line says %q; lines:\n%s", want, strings.Join(mlog.all(), "\n"))
+		}
+	}
+}
+
+// flakyKey returns the credentials flaky.sh prints on its nth run.
+func flakyKey(n int) (akid, secret, token string) {
+	return fmt.Sprintf("AKIDFLAKY%05d", n), faultSecret, fmt.Sprintf("%s-%d", faultToken, n)
+}
+
+// TestSecrecyPrintedValues prints every exported type of the module that
+// can hold a secret or a command line, after use, with every verb.
+//
+// The *aws.CredentialsCache that provider.New returns is the SDK's type and
+// is left out: printing it reads its atomics and mutex unsynchronised, and
+// under %s or %q fmt dumps the structs behind its unexported pointers, the
+// cached secret key and the Provider's command line included.
+func TestSecrecyPrintedValues(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the command is POSIX shell")
+	}
+	command := "cat " + faults + "ok.json # --secret " + faultSecret
+	log := &logRecorder{}
+	opts := provider.Options{
+		Strategy:           strategy.BeforeExpiredWithJitter{Window: time.Minute},
+		Timeout:            faultTimeout,
+		MinRefreshInterval: time.Second,
+		Logger:             log,
+	}
+	setOpts := func(o *provider.Options) { *o = opts }
+
+	p := provider.NewProvider(command, setOpts)
+	if _, err := p.Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := execjson.Parse([]byte(strings.ReplaceAll(mustRead(t, faults+"ok.json"), "2099", "2100")), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]any{
+		"*provider.Provider":                 p,
+		"provider.Options":                   opts,
+		"*provider.Options":                  &opts,
+		"strategy.Func":                      strategy.Func(func(exp, _ time.Time) time.Time { return exp }),
+		"strategy.AfterExpired":              strategy.AfterExpired{},
+		"strategy.BeforeExpiredWithJitter":   opts.Strategy,
+		"middleware.Options":                 middleware.Options{Codes: middleware.DefaultCodes(), Logger: log},
+		"execjson.Credentials":               parsed,
+		"execjson.Result":                    execjson.Result{Stdout: []byte(mustRead(t, faults+"ok.json"))},
+		"*provider.ProcessError (no stdout)": &provider.ProcessError{Program: "cat", ExitCode: 1},
+		"*provider.OutputError":              &provider.OutputError{Program: "cat", Field: "Version", Reason: "missing"},
+	}
+	for name, v := range values {
+		assertSecretFree(t, name, v, nil)
+	}
+	assertSecretFree(t, "provider log", nil, log.all())
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
