@@ -6,11 +6,21 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # How long each Fuzz target runs in the smoke run.
 FUZZTIME ?= 10s
 
-.PHONY: test check staticcheck race fuzz
+.PHONY: test check staticcheck race fuzz demo bench
 
 ## test: formatting, vet (Linux and Windows), staticcheck, the race-enabled
-## test suite and a short run of each Fuzz target
-test: check staticcheck race fuzz
+## test suite, a short run of each Fuzz target, and the demo
+test: check staticcheck race fuzz demo
+
+## demo: the main job end to end on a bundled producer and a local endpoint;
+## exits non-zero if any step misbehaves
+demo:
+	$(GO) run ./examples/demo
+
+## bench: every figure in BENCHMARKS.md (about 10 minutes; not part of test)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 -timeout 30m . ./middleware ./provider
+	$(GO) run ./tools/fleetplot -out docs/refresh-histogram.svg
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
