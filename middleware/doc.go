@@ -46,6 +46,14 @@
 // existed"), and it stops a command that returns cached keys from causing
 // pointless replays. If the refresh fails, the original error is returned;
 // the cache stays invalidated, so the next operation runs the command again.
+// If the replay is rejected too, its error is returned and the set that
+// signed it is dropped from the cache in the same way, without a second
+// replay.
+//
+// With a cache from [github.com/seed-dcc28122/credprocess/provider], the
+// rejection is also reported to the provider ([provider.Reject]), which then
+// never serves that set again from what it holds: not while refreshing ahead
+// of expiry, and not as a fallback when the replacing run fails.
 //
 // # Placement and the retryer
 //
