@@ -2,7 +2,6 @@ package credprocess_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -38,49 +37,6 @@ func (b *barrier) RoundTrip(r *http.Request) (*http.Response, error) {
 		b.wg.Wait()
 	}
 	return b.next.RoundTrip(r)
-}
-
-func TestRetryOnAuthFailureE2EConcurrent(t *testing.T) {
-	const n = 100
-	srv := newServer(t, false)
-	old, _, _ := rotateKey(1)
-	srv.Allow(rotateKey(1))
-	srv.Allow(rotateKey(2))
-	srv.Expire(old)
-	command, runs := rotateCommand(t, false)
-	cfg := loadConfig(t, srv, command)
-	// Load the rejected key into the cache so every first attempt signs with it.
-	if _, err := cfg.Credentials.Retrieve(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	b := &barrier{next: srv.HTTPClient().Transport, akid: old}
-	b.wg.Add(n)
-	cfg.HTTPClient = &http.Client{Transport: b}
-	client := sts.NewFromConfig(cfg)
-
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			_, errs[i] = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-		})
-	}
-	wg.Wait()
-
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("GetCallerIdentity: %v", err)
-	}
-	if got := runs(); got != 2 {
-		t.Errorf("command runs = %d; want 2 (initial and one refresh)", got)
-	}
-	got := map[string]int{}
-	for _, r := range srv.Requests() {
-		got[r.AccessKeyID+" "+r.ErrorCode]++
-	}
-	want := map[string]int{"AKIDROTATE0001 ExpiredToken": n, "AKIDROTATE0002 ": n}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("requests per key and code (-want +got):\n%s", diff)
-	}
 }
 
 func TestRetryOnAuthFailureE2ENonRewindableBody(t *testing.T) {
