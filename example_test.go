@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -63,4 +64,38 @@ func ExampleWithCredentialProcess() {
 	// account 123456789012
 	// AKIDROTATE0001 ExpiredToken
 	// AKIDROTATE0002 OK
+}
+
+// A profile's credential_process, read by the SDK's own loader, with the
+// profile's region.
+func ExampleWithProfile() {
+	dir, err := os.MkdirTemp("", "profile")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "config") // ~/.aws/config, or $AWS_CONFIG_FILE
+	ini := `[profile dev]
+region = eu-west-1
+credential_process = echo '{"Version": 1, "AccessKeyId": "AKIDPROFILE", "SecretAccessKey": "secret"}'
+`
+	if err := os.WriteFile(file, []byte(ini), 0o600); err != nil {
+		log.Fatal(err)
+	}
+
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithSharedConfigFiles([]string{file}),
+		config.WithSharedCredentialsFiles([]string{}),
+		credprocess.WithProfile("dev"),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(creds.AccessKeyID, cfg.Region)
+	// Output: AKIDPROFILE eu-west-1
 }
