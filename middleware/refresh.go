@@ -80,9 +80,10 @@ func (r *refresher) refresh(ctx context.Context, rejected signer) (bool, error) 
 	}
 }
 
-// drop makes sure the cache no longer serves rejected, without waiting for
-// a new set: it reports the rejection and invalidates the cache if the
-// cache still holds that set, and the next operation runs the command.
+// drop makes sure the cache no longer serves rejected, without a replay:
+// it reports the rejection and invalidates the cache if the cache still
+// holds that set, so the next operation runs the command. Looking costs a
+// run only if the cache is empty, and that run serves the next operation.
 func (r *refresher) drop(ctx context.Context, rejected signer) {
 	provider.Reject(r.creds, rejected.AccessKeyID, rejected.SessionToken)
 	if cur, err := r.creds.Retrieve(ctx); err == nil && rejected.matches(cur) {
