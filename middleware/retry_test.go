@@ -200,3 +200,27 @@ func TestRetryOnAuthFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestRejectedReplayDropsItsSet: when the replay is rejected too, the
+// operation fails without a second replay, and the set that signed the
+// replay is no longer served: the next operation starts with a fetch.
+func TestRejectedReplayDropsItsSet(t *testing.T) {
+	p := &rotatingProvider{}
+	creds := aws.NewCredentialsCache(p)
+	svc := &fakeService{reject: rejectKeys("ExpiredToken", "AKID1", "AKID2")}
+	retry := middleware.RetryOnAuthFailure(creds)
+
+	if _, err := invoke(t, opStack(creds, nil, false), svc, retry); errorCode(t, err) != "ExpiredToken" {
+		t.Fatalf("first operation error = %v; want ExpiredToken from the replay", err)
+	}
+	if _, err := invoke(t, opStack(creds, nil, false), svc, retry); err != nil {
+		t.Fatalf("next operation error = %v; want success with a third key", err)
+	}
+	k3 := seen{AccessKeyID: "AKID3", SessionToken: "token3"}
+	if diff := cmp.Diff([]seen{k1, k2, k3}, svc.seen()); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+	if got := p.calls.Load(); got != 3 {
+		t.Errorf("provider calls = %d; want 3", got)
+	}
+}
