@@ -36,3 +36,13 @@ func RefreshAt(p *Provider) time.Time {
 
 // WaitBackground waits for background runs of p to end.
 func WaitBackground(p *Provider) { p.background.Wait() }
+
+// Stop disarms p's RefreshWhenIdle timer, as the cache's collection would.
+func Stop(p *Provider) { p.stop() }
+
+// Stopped reports whether p's cache was collected and its timer stopped.
+func Stopped(p *Provider) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stopped
+}

@@ -50,6 +50,18 @@ type Options struct {
 	// Zero or negative means DefaultMinRefreshInterval (1 minute).
 	MinRefreshInterval time.Duration
 
+	// RefreshWhenIdle runs the command at each set's refresh moment even if
+	// no request asks for credentials then, in the background as usual. A
+	// program that was idle at that moment then never waits for the command
+	// on its next request, and a fleet's refreshes stay inside the
+	// strategy's window whatever its call rates. Off, an idle program runs
+	// the command only when it next needs credentials. It takes effect for
+	// the caches New, NewArgs and NewFromProfile return, with one timer per
+	// cache, stopped when the cache is garbage collected. A failed run is
+	// retried within MinRefreshInterval, and its warning goes to Logger
+	// only: no request carries a client's logger to it.
+	RefreshWhenIdle bool
+
 	// Stdin is the command's standard input. Nil means the null device, as a
 	// server wants; set os.Stdin for producers that prompt on the terminal.
 	Stdin io.Reader

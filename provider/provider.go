@@ -59,12 +59,15 @@ type Provider struct {
 	now func() time.Time
 	run func(context.Context, execjson.Command) (execjson.Result, error)
 
-	mu          sync.Mutex // guards the fields below
-	held        *heldSet   // the newest set the command returned
-	handed      *heldSet   // what Retrieve last returned, for AdjustExpiresBy
-	servedUntil time.Time  // the Expires the cache holds for handed; zero if unknown
-	refreshing  bool       // a background run is in flight
-	nextAttempt time.Time  // no background run before this, after one failed
+	mu          sync.Mutex  // guards the fields below
+	held        *heldSet    // the newest set the command returned
+	handed      *heldSet    // what Retrieve last returned, for AdjustExpiresBy
+	servedUntil time.Time   // the Expires the cache holds for handed; zero if unknown
+	refreshing  bool        // a background run is in flight
+	nextAttempt time.Time   // no background run before this, after one failed
+	idle        *time.Timer // with RefreshWhenIdle: fires at the next refresh moment
+	cached      bool        // inside a cache whose collection stops idle
+	stopped     bool        // that cache is gone: arm no more timers
 	background  sync.WaitGroup
 }
 

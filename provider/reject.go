@@ -17,7 +17,13 @@ var providers sync.Map // weak.Pointer[aws.CredentialsCache] -> *Provider
 func register(c *aws.CredentialsCache, p *Provider) {
 	key := weak.Make(c)
 	providers.Store(key, p)
-	runtime.AddCleanup(c, func(k weak.Pointer[aws.CredentialsCache]) { providers.Delete(k) }, key)
+	runtime.AddCleanup(c, func(k weak.Pointer[aws.CredentialsCache]) {
+		providers.Delete(k)
+		p.stop()
+	}, key)
+	p.mu.Lock()
+	p.cached = true
+	p.mu.Unlock()
 }
 
 // Reject tells the provider behind creds that a service rejected the

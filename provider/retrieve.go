@@ -100,6 +100,7 @@ func (p *Provider) refreshBehind(ctx context.Context) {
 	if err != nil {
 		retry = now.Add(p.retryDelay(h.creds.Expires.Sub(now)))
 		p.nextAttempt = retry
+		p.scheduleIdle(retry)
 	}
 	p.mu.Unlock()
 	if err != nil {
@@ -111,8 +112,13 @@ func (p *Provider) refreshBehind(ctx context.Context) {
 // retryDelay is how long to wait after a failed run while a set with left
 // to live is held: MinRefreshInterval, or half the time left when that is
 // shorter, but not under a second, so a failing command is not run in a
-// loop as expiry nears.
+// loop as expiry nears, nor after it.
 func (p *Provider) retryDelay(left time.Duration) time.Duration {
+	if left <= 0 {
+		// Only RefreshWhenIdle retries past expiry; requests then wait for
+		// runs of their own.
+		return p.cfg.options.MinRefreshInterval
+	}
 	return max(min(p.cfg.options.MinRefreshInterval, left/2), min(time.Second, left))
 }
 
@@ -146,6 +152,9 @@ func (p *Provider) fetch(ctx context.Context, background bool) (*heldSet, error)
 		blockFrom: creds.Expires.Add(-min(blockingWindow, creds.Expires.Sub(now)/10))}
 	p.held = h
 	p.nextAttempt = time.Time{}
+	if creds.CanExpire {
+		p.scheduleIdle(refreshAt)
+	}
 	p.mu.Unlock()
 
 	if !creds.CanExpire {
@@ -226,6 +235,7 @@ func (p *Provider) HandleFailToRefresh(ctx context.Context, prev aws.Credentials
 		retry = now.Add(p.retryDelay(h.creds.Expires.Sub(now)))
 		p.held = &heldSet{creds: h.creds, refreshAt: retry, blockFrom: h.blockFrom}
 		p.handed = p.held
+		p.scheduleIdle(retry)
 	}
 	p.mu.Unlock()
 	if !valid {

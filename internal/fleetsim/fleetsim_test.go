@@ -187,3 +187,23 @@ func TestCoinPerCall(t *testing.T) {
 		}
 	}
 }
+
+// TestJitterWhenIdle: with RefreshWhenIdle every host refreshes at its
+// drawn moment, so none refreshes after expiry at any call rate, and the
+// peak is the drawn distribution's, the same for every rate.
+func TestJitterWhenIdle(t *testing.T) {
+	for _, rate := range fleetsim.Rates() {
+		t.Run(rate.Name, func(t *testing.T) {
+			got := fleetsim.Run(fleetsim.Config{}, fleetsim.JitterWhenIdle, rate)
+			after := result(t, fleetsim.AfterExpired, rate.Name)
+			t.Logf("%s calls/s: peak %d runs/s, %.0fx below AfterExpired; %d after expiry; latest at expiry %+v",
+				rate.Name, got.Peak, float64(after.Peak)/float64(got.Peak), got.AfterExpiry, got.Max())
+			if got.AfterExpiry != 0 {
+				t.Errorf("%d refreshes after expiry; want 0", got.AfterExpiry)
+			}
+			if got.Min() < -30*time.Minute {
+				t.Errorf("earliest refresh at expiry %+v; want inside the 30-minute window", got.Min())
+			}
+		})
+	}
+}

@@ -98,3 +98,23 @@ var Jitter = Scheduled{
 // Policies are the three policies compared: [AfterExpired], [CoinPerCall]
 // and [Jitter].
 func Policies() []Policy { return []Policy{AfterExpired, CoinPerCall{}, Jitter} }
+
+// Prefetched is a policy that runs the command at the moment its strategy
+// picked, call or no call, as the provider does with
+// Options.RefreshWhenIdle: a host's refresh no longer waits for its next
+// call, so none comes after expiry however idle the host.
+type Prefetched struct {
+	Scheduled
+}
+
+var _ Policy = Prefetched{}
+
+func (p Prefetched) refresh(rng *rand.Rand, _ float64, expires, fetched time.Time) float64 {
+	return p.New(rng.Float64).RefreshAt(expires, fetched).Sub(expires).Seconds()
+}
+
+// JitterWhenIdle is [Jitter] with Options.RefreshWhenIdle.
+var JitterWhenIdle = Prefetched{Scheduled{
+	Label: "BeforeExpiredWithJitter, RefreshWhenIdle",
+	New:   Jitter.New,
+}}
