@@ -197,47 +197,6 @@ func addPassthrough(s *smithymiddleware.Stack) error {
 	return s.Finalize.Insert(passthrough("PassthroughInner"), "Signing", smithymiddleware.After)
 }
 
-// BenchmarkRetryOnAuthFailure measures successful STS calls against one
-// endpoint with one credential cache: without middleware, with a pass-through
-// pair in the same places, and with RetryOnAuthFailure. The last two should
-// report the same allocs/op.
-func BenchmarkRetryOnAuthFailure(b *testing.B) {
-	srv := newServer(b, false)
-	srv.Allow(rotateKey(1))
-	command, _ := rotateCommand(b, false)
-	cfg := loadConfig(b, srv, command)
-	creds := cfg.Credentials.(*aws.CredentialsCache)
-	cfg.APIOptions = nil // each variant adds its own
-	variants := []struct {
-		name string
-		opt  func(*smithymiddleware.Stack) error
-	}{
-		{"none", nil},
-		{"passthrough", addPassthrough},
-		{"RetryOnAuthFailure", middleware.RetryOnAuthFailure(creds)},
-	}
-	for _, v := range variants {
-		b.Run(v.name, func(b *testing.B) {
-			client := sts.NewFromConfig(cfg, func(o *sts.Options) {
-				if v.opt != nil {
-					o.APIOptions = append(o.APIOptions, v.opt)
-				}
-			})
-			ctx := context.Background()
-			in := &sts.GetCallerIdentityInput{}
-			if _, err := client.GetCallerIdentity(ctx, in); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := client.GetCallerIdentity(ctx, in); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
 // countingRetryer counts the retry-quota tokens the retry loop asks for.
 type countingRetryer struct {
 	aws.RetryerV2
