@@ -2,14 +2,28 @@
 // credential_process command, the way the AWS CLI and SDKs run it, with the
 // faults of the SDK's own process provider fixed.
 //
+// One option to config.LoadDefaultConfig is the whole setup:
+//
+//	cfg, err := config.LoadDefaultConfig(ctx,
+//		credprocess.WithCredentialProcess("aws-vault export --format=json dev"))
+//
+// [WithCredentialProcess] and [WithProfile] (the command from a profile's
+// credential_process) install the credentials provider and the middleware
+// that replays a request once when AWS rejects its credentials.
+//
 // # Packages
 //
 //   - [github.com/seed-dcc28122/credprocess/provider] runs the command,
 //     validates its JSON output and serves the credentials from an
-//     [github.com/aws/aws-sdk-go-v2/aws.CredentialsCache].
+//     [github.com/aws/aws-sdk-go-v2/aws.CredentialsCache], refreshing ahead
+//     of expiry in the background.
 //   - [github.com/seed-dcc28122/credprocess/strategy] decides when a fetched
 //     credential set stops being served: at expiry, or at a random moment
 //     before it so that a fleet does not refresh all at once.
 //   - [github.com/seed-dcc28122/credprocess/middleware] replays a request once
 //     with fresh credentials when AWS rejects the ones that signed it.
+//
+// The command github.com/seed-dcc28122/credprocess/cmd/credprocess checks a
+// producer: it runs it as the library does and reports what it printed,
+// without the secrets.
 package credprocess
