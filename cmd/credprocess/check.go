@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -89,9 +90,12 @@ func newChecks() []check {
 }
 
 // check runs the command as provider.New would and fills in the report.
-func (a app) check(ctx context.Context, t target, timeout time.Duration) *report {
+func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.Writer) *report {
 	r := &report{Source: t.kind, Profile: t.profile, ExitCode: -1, Checks: newChecks()}
-	cmd := execjson.Command{Shell: t.shell, Args: t.args, Timeout: timeout, MaxOutput: provider.DefaultMaxOutputBytes}
+	cmd := execjson.Command{Shell: t.shell, Args: t.args, Timeout: opts.timeout, MaxOutput: provider.DefaultMaxOutputBytes}
+	if opts.interactive {
+		cmd.Stdin, cmd.Stderr = a.stdin, stderr
+	}
 	if t.kind == kindProfile {
 		line, err := provider.CommandFromProfile(ctx, t.profile)
 		if err != nil {
@@ -112,7 +116,7 @@ func (a app) check(ctx context.Context, t target, timeout time.Duration) *report
 			return r
 		}
 		r.ExitCode, r.RunTimeSeconds, r.Stderr = pe.ExitCode, pe.Duration.Seconds(), pe.Stderr
-		r.finish(chkRun, "", processDetail(pe, timeout))
+		r.finish(chkRun, "", processDetail(pe, opts.timeout))
 		return r
 	}
 	r.ExitCode, r.RunTimeSeconds, r.Stderr = 0, res.Duration.Seconds(), res.Stderr

@@ -8,9 +8,9 @@
 //
 // Usage:
 //
-//	credprocess check [--profile P] [--timeout D] [--json]
-//	credprocess check [--timeout D] [--json] --shell 'COMMAND LINE'
-//	credprocess check [--timeout D] [--json] -- PROGRAM ARGS...
+//	credprocess check [--profile P] [--timeout D] [--json] [--interactive]
+//	credprocess check [--timeout D] [--json] [--interactive] --shell 'COMMAND LINE'
+//	credprocess check [--timeout D] [--json] [--interactive] -- PROGRAM ARGS...
 //
 // The command to check is one of:
 //
@@ -30,7 +30,9 @@
 // Flags come before the command. --timeout (default 1m) bounds the run and
 // kills every process the command started, and stdout is capped at 1 MiB,
 // as in the library. stdin is the null device, so a producer that prompts
-// fails instead of waiting.
+// fails instead of waiting; --interactive gives it this terminal's stdin
+// and copies its stderr here as it runs, as provider.Options.Stdin and
+// Stderr do.
 //
 // The report lists each check of the specification (the command exits 0;
 // the output is one JSON object; Version is 1; AccessKeyId and
@@ -61,9 +63,9 @@ import (
 )
 
 const usage = `usage:
-  credprocess check [--profile P] [--timeout D] [--json]
-  credprocess check [--timeout D] [--json] --shell 'COMMAND LINE'
-  credprocess check [--timeout D] [--json] -- PROGRAM ARGS...
+  credprocess check [--profile P] [--timeout D] [--json] [--interactive]
+  credprocess check [--timeout D] [--json] [--interactive] --shell 'COMMAND LINE'
+  credprocess check [--timeout D] [--json] [--interactive] -- PROGRAM ARGS...
 
 Runs a credential_process command as the credprocess library does and
 reports whether its output is valid, without printing secrets. With no
@@ -88,14 +90,15 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return app{now: time.Now, loc: time.Local}.run(ctx, args, stdout, stderr)
+	return app{now: time.Now, loc: time.Local, stdin: os.Stdin}.run(ctx, args, stdout, stderr)
 }
 
-// app holds what tests replace: the clock the expiry is judged by and the
-// zone local times are shown in.
+// app holds what tests replace: the clock the expiry is judged by, the
+// zone local times are shown in, and the stdin --interactive hands on.
 type app struct {
-	now func() time.Time
-	loc *time.Location
+	now   func() time.Time
+	loc   *time.Location
+	stdin io.Reader
 }
 
 func (a app) run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -121,7 +124,7 @@ func (a app) run(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "credprocess check: %v\n", err)
 		return exitUsage
 	}
-	r := a.check(ctx, target, opts.timeout)
+	r := a.check(ctx, target, opts, stderr)
 	if opts.json {
 		err = writeJSON(stdout, r)
 	} else {
@@ -138,16 +141,17 @@ func (a app) run(ctx context.Context, args []string, stdout, stderr io.Writer) i
 }
 
 type checkOptions struct {
-	timeout time.Duration
-	json    bool
+	timeout     time.Duration
+	json        bool
+	interactive bool
 }
 
 // flags holds the check subcommand's flag values.
 type flags struct {
 	*flag.FlagSet
-	profile, shell *string
-	timeout        *time.Duration
-	json           *bool
+	profile, shell    *string
+	timeout           *time.Duration
+	json, interactive *bool
 }
 
 func newFlags(out io.Writer) flags {
@@ -163,6 +167,8 @@ func newFlags(out io.Writer) flags {
 		shell:   fs.String("shell", "", "check this shell `command line`, run as credential_process lines are"),
 		timeout: fs.Duration("timeout", provider.DefaultTimeout, "kill the command after this `duration`"),
 		json:    fs.Bool("json", false, "print the report as JSON"),
+		interactive: fs.Bool("interactive", false,
+			"give the command this terminal's stdin and show its stderr as it runs, for producers that prompt (MFA, browser login)"),
 	}
 }
 
@@ -172,7 +178,7 @@ func parseCheck(args []string, stderr io.Writer) (target, checkOptions, error) {
 	if err := fs.Parse(args); err != nil {
 		return target{}, checkOptions{}, err
 	}
-	opts := checkOptions{timeout: *fs.timeout, json: *fs.json}
+	opts := checkOptions{timeout: *fs.timeout, json: *fs.json, interactive: *fs.interactive}
 	if opts.timeout <= 0 {
 		return target{}, opts, fmt.Errorf("--timeout must be positive, not %v", opts.timeout)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -362,5 +363,37 @@ func TestCheckNoSecrets(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCheckInteractive: --interactive hands the command stdin and shows its
+// stderr as it runs; without it stdin is the null device.
+func TestCheckInteractive(t *testing.T) {
+	line := `read code; echo "MFA code: got $code" >&2; echo '{"Version": 1, "AccessKeyId": "AKIDINTERACTIVE1", "SecretAccessKey": "s"}'`
+	tests := []struct {
+		interactive bool
+		wantCode    int
+		wantStderr  string
+	}{
+		{true, exitOK, "MFA code: got 123456"},
+		{false, exitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("interactive=%v", tt.interactive), func(t *testing.T) {
+			a := testApp
+			a.stdin = strings.NewReader("123456\n")
+			args := []string{"check", "--shell", line}
+			if tt.interactive {
+				args = []string{"check", "--interactive", "--shell", line}
+			}
+			var out, errOut bytes.Buffer
+			code := a.run(context.Background(), args, &out, &errOut)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d; want %d\n%s%s", code, tt.wantCode, out.String(), errOut.String())
+			}
+			if got := strings.TrimSpace(errOut.String()); got != tt.wantStderr {
+				t.Errorf("live stderr = %q; want %q", got, tt.wantStderr)
+			}
+		})
 	}
 }
