@@ -183,6 +183,12 @@ func (p *Provider) logf(ctx context.Context, c logging.Classification, format st
 	}
 }
 
+// holds reports whether h is the set with this access key id and session
+// token; a nil h holds none.
+func (h *heldSet) holds(accessKeyID, sessionToken string) bool {
+	return h != nil && h.creds.AccessKeyID == accessKeyID && h.creds.SessionToken == sessionToken
+}
+
 func sameSet(a, b aws.Credentials) bool {
 	return a.AccessKeyID == b.AccessKeyID && a.SessionToken == b.SessionToken && a.Expires.Equal(b.Expires)
 }

@@ -37,14 +37,13 @@ func register(c *aws.CredentialsCache, p *Provider) {
 // Reject does nothing for a cache this package did not create, or when the
 // provider no longer holds that set. It is safe for concurrent use.
 func Reject(creds *aws.CredentialsCache, accessKeyID, sessionToken string) {
-	v, ok := providers.Load(weak.Make(creds))
+	p, ok := registered(creds)
 	if !ok {
 		return
 	}
-	p := v.(*Provider)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if h := p.held; h != nil && h.creds.AccessKeyID == accessKeyID && h.creds.SessionToken == sessionToken {
+	if h := p.held; h.holds(accessKeyID, sessionToken) {
 		h.withdrawn = true
 	}
 }
@@ -56,13 +55,21 @@ func Reject(creds *aws.CredentialsCache, accessKeyID, sessionToken string) {
 // once more makes the next Retrieve run the command. Withheld is false for
 // a cache this package did not create.
 func Withheld(creds *aws.CredentialsCache, accessKeyID, sessionToken string) bool {
-	v, ok := providers.Load(weak.Make(creds))
+	p, ok := registered(creds)
 	if !ok {
 		return false
 	}
-	p := v.(*Provider)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	h := p.held
-	return h != nil && h.withdrawn && h.creds.AccessKeyID == accessKeyID && h.creds.SessionToken == sessionToken
+	return h.holds(accessKeyID, sessionToken) && h.withdrawn
+}
+
+// registered returns the Provider inside a cache this package made.
+func registered(creds *aws.CredentialsCache) (*Provider, bool) {
+	v, ok := providers.Load(weak.Make(creds))
+	if !ok {
+		return nil, false
+	}
+	return v.(*Provider), true
 }

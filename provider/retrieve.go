@@ -104,9 +104,15 @@ func (p *Provider) refreshBehind(ctx context.Context) {
 	}
 	p.mu.Unlock()
 	if err != nil {
-		p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
-			mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
+		p.warnServing(ctx, h, retry, err)
 	}
+}
+
+// warnServing reports a failed run after which the held set h stays in
+// service until the next attempt at retry.
+func (p *Provider) warnServing(ctx context.Context, h *heldSet, retry time.Time, err error) {
+	p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
+		mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
 }
 
 // retryDelay is how long to wait after a failed run while a set with left
@@ -227,8 +233,7 @@ func (p *Provider) HandleFailToRefresh(ctx context.Context, prev aws.Credentials
 	now := p.now()
 	p.mu.Lock()
 	h := p.held
-	valid := h != nil && !h.withdrawn &&
-		h.creds.AccessKeyID == prev.AccessKeyID && h.creds.SessionToken == prev.SessionToken &&
+	valid := h.holds(prev.AccessKeyID, prev.SessionToken) && !h.withdrawn &&
 		h.creds.CanExpire && h.creds.Expires.After(now)
 	var retry time.Time
 	if valid {
@@ -241,7 +246,6 @@ func (p *Provider) HandleFailToRefresh(ctx context.Context, prev aws.Credentials
 	if !valid {
 		return aws.Credentials{}, err
 	}
-	p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
-		mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
+	p.warnServing(ctx, h, retry, err)
 	return h.creds, nil
 }
