@@ -125,23 +125,19 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 	fresh, rerr := m.refresher.refresh(ctx, rejected)
 	switch {
 	case rerr != nil:
-		m.logf(ctx, logging.Warn, "credprocess: %s/%s: %s: refresh failed, not replaying: %v",
-			awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), code, rerr)
+		m.logf(ctx, logging.Warn, code, "refresh failed, not replaying: %v", rerr)
 		return out, md, err
 	case !fresh:
-		m.logf(ctx, logging.Debug, "credprocess: %s/%s: %s: refresh returned the rejected credentials, not replaying",
-			awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), code)
+		m.logf(ctx, logging.Debug, code, "refresh returned the rejected credentials, not replaying")
 		return out, md, err
 	}
 	// The retry loop rewinds only from its second attempt on; the replay is
 	// its first attempt again, and the first run consumed the shared stream.
 	if rwErr := req.RewindStream(); rwErr != nil {
-		m.logf(ctx, logging.Debug, "credprocess: %s/%s: %s: body cannot be rewound, not replaying: %v",
-			awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), code, rwErr)
+		m.logf(ctx, logging.Debug, code, "body cannot be rewound, not replaying: %v", rwErr)
 		return out, md, err
 	}
-	m.logf(ctx, logging.Debug, "credprocess: %s/%s: %s: replaying with refreshed credentials",
-		awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), code)
+	m.logf(ctx, logging.Debug, code, "replaying with refreshed credentials")
 	out, md, err = next.HandleFinalize(ctx, in)
 	if err != nil {
 		// No second replay, but the set that signed the replay must not
@@ -164,10 +160,13 @@ func (m *retryOnAuthFailure) rejectedBy(err error, md smithymiddleware.Metadata)
 	return s, apiErr.ErrorCode(), ok
 }
 
-// logf logs to Options.Logger at every level. Without one, warnings go to
-// the client's own logger (aws.Config.Logger, carried by the request
+// logf logs a decision on an error with code, prefixed with the service
+// and operation, to Options.Logger at every level. Without one, warnings go
+// to the client's own logger (aws.Config.Logger, carried by the request
 // context) and debug lines nowhere.
-func (m *retryOnAuthFailure) logf(ctx context.Context, c logging.Classification, format string, v ...any) {
+func (m *retryOnAuthFailure) logf(ctx context.Context, c logging.Classification, code, format string, v ...any) {
+	format = "credprocess: %s/%s: %s: " + format
+	v = append([]any{awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), code}, v...)
 	if m.logger != nil {
 		logging.WithContext(ctx, m.logger).Logf(c, format, v...)
 		return
