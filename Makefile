@@ -8,7 +8,7 @@ FUZZTIME ?= 10s
 
 .PHONY: test check staticcheck race fuzz demo bench
 
-## test: formatting, vet (Linux and Windows), staticcheck, the race-enabled
+## test: formatting, a tidy module, vet (Linux and Windows), staticcheck, the race-enabled
 ## test suite, a short run of each Fuzz target, and the demo
 test: check staticcheck race fuzz demo
 
@@ -25,6 +25,7 @@ bench:
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:" $$unformatted; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
 
