@@ -414,9 +414,9 @@ func writeFile(t testing.TB, path, content string) {
 // failed run; once they expire the failure reaches the caller; when the
 // command recovers, the same cache serves fresh credentials.
 //
-// The provider never stops serving a set sooner than 5 seconds after it
-// was fetched, so the credentials live 8 seconds: failed refreshes start at
-// 5 and the error surfaces at expiry.
+// The strategy asks for a refresh at once, which the provider raises to its
+// floor, a tenth of the credentials' 8 seconds: failed refreshes start
+// after 0.8 seconds and the error surfaces at expiry.
 func TestRefreshFailureRealCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for about 8 seconds")
@@ -481,8 +481,17 @@ func TestRefreshFailureRealCommand(t *testing.T) {
 			len(warnings), failed, strings.Join(warnings, "\n"))
 	}
 
+	// The command recovers. Right after the failure, callers get it again
+	// without a run; after a short backoff the command runs again.
 	os.Remove(filepath.Join(state, "fail"))
+	ran := flakyRuns(t, state)
+	if _, err := creds.Retrieve(ctx); err == nil || flakyRuns(t, state) != ran {
+		t.Errorf("Retrieve() right after the failure: error = %v with %d more runs; want the failure and no run", err, flakyRuns(t, state)-ran)
+	}
 	fresh, err := creds.Retrieve(ctx)
+	for deadline := time.Now().Add(grace); err != nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		fresh, err = creds.Retrieve(ctx)
+	}
 	if err != nil {
 		t.Fatalf("Retrieve() after recovery error = %v", err)
 	}

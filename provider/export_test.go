@@ -28,10 +28,10 @@ func SetClock(p *Provider, now func() time.Time) { p.now = now }
 func RefreshAt(p *Provider) time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.held == nil {
+	if p.st.phase == cold {
 		return time.Time{}
 	}
-	return p.held.refreshAt
+	return p.st.next
 }
 
 // WaitBackground waits for background runs of p to end.
@@ -40,9 +40,14 @@ func WaitBackground(p *Provider) { p.background.Wait() }
 // Stop disarms p's RefreshWhenIdle timer, as the cache's collection would.
 func Stop(p *Provider) { p.stop() }
 
-// Stopped reports whether p's cache was collected and its timer stopped.
+// Stopped reports whether the RefreshWhenIdle timer of p is gone: its
+// cache was collected, or p never had one.
 func Stopped(p *Provider) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.stopped
+	return p.idle == nil
 }
+
+// FailureBackoff is how long a failed run is returned to callers before the
+// command runs again, while no valid credentials are held.
+const FailureBackoff = failureBackoff

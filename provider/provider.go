@@ -32,10 +32,6 @@ import (
 // ProviderName is the Source of the credentials a [Provider] returns.
 const ProviderName = "CredentialProcessProvider"
 
-// minLead is the earliest a credential set may stop being served after it
-// was fetched, whatever the strategy says, unless it expires sooner.
-const minLead = 5 * time.Second
-
 // Provider runs a credential_process command on every Retrieve. It is the
 // uncached provider inside the cache [New] returns; use it directly only to
 // build your own aws.CredentialsCache.
@@ -59,32 +55,19 @@ type Provider struct {
 	now func() time.Time
 	run func(context.Context, execjson.Command) (execjson.Result, error)
 
-	mu          sync.Mutex  // guards the fields below
-	held        *heldSet    // the newest set the command returned
-	handed      *heldSet    // what Retrieve last returned, for AdjustExpiresBy
-	servedUntil time.Time   // the Expires the cache holds for handed; zero if unknown
-	refreshing  bool        // a background run is in flight
-	nextAttempt time.Time   // no background run before this, after one failed
-	idle        *time.Timer // with RefreshWhenIdle: fires at the next refresh moment
-	cached      bool        // inside a cache whose collection stops idle
-	stopped     bool        // that cache is gone: arm no more timers
-	background  sync.WaitGroup
+	mu     sync.Mutex // guards st, flight and idle
+	st     state      // what the cache holds and what comes next
+	flight *flight    // the run in flight; nil when none is
+	// idle fires at the next refresh moment, with RefreshWhenIdle inside a
+	// cache; nil otherwise, and once the cache is gone.
+	idle       *time.Timer
+	background sync.WaitGroup // runs in flight
 }
 
 // settings is what a Provider runs, fixed at construction.
 type settings struct {
 	cmd     execjson.Command
 	options Options
-}
-
-// heldSet is a credential set with its true expiry, and the moment the
-// cache should ask for credentials again.
-type heldSet struct {
-	creds     aws.Credentials
-	refreshAt time.Time
-	fresh     bool      // fetched in the background and not yet handed to the cache
-	blockFrom time.Time // from then on callers wait for a run rather than use the set
-	withdrawn bool      // rejected or invalidated: served again only by a run
 }
 
 var (
@@ -183,15 +166,11 @@ func (p *Provider) logf(ctx context.Context, c logging.Classification, format st
 	}
 }
 
-// holds reports whether h is the set with this access key id and session
-// token; a nil h holds none.
-func (h *heldSet) holds(accessKeyID, sessionToken string) bool {
-	return h != nil && h.creds.AccessKeyID == accessKeyID && h.creds.SessionToken == sessionToken
-}
-
-func sameSet(a, b aws.Credentials) bool {
-	return a.AccessKeyID == b.AccessKeyID && a.SessionToken == b.SessionToken && a.Expires.Equal(b.Expires)
-}
+// clock reads the provider's clock as wall-clock time. The cache judges
+// expiry by the wall clock, so the provider must too: a monotonic reading
+// stands still while a laptop sleeps or a VM is paused, and comparing such
+// readings would take the cache's next ask for an invalidation.
+func (p *Provider) clock() time.Time { return p.now().Round(0) }
 
 // mask shows an access key id as its first and last four characters, as
 // the AWS CLI does.

@@ -285,7 +285,9 @@ func TestFailedRefreshKeepsValidCredentials(t *testing.T) {
 			t.Fatalf("Retrieve() after expiry error = %v; want the *ProcessError", err)
 		}
 
+		// The command recovers; it runs again once the backoff has passed.
 		failing = false
+		time.Sleep(provider.FailureBackoff)
 		if got := mustRetrieve(t, c); got.AccessKeyID == first.AccessKeyID {
 			t.Errorf("after recovery served %s; want fresh credentials", got.AccessKeyID)
 		}
@@ -386,6 +388,7 @@ func TestRejectedSetIsWithdrawn(t *testing.T) {
 					}
 				}
 				failing = false
+				time.Sleep(provider.FailureBackoff)
 				if got := mustRetrieve(t, c); got.AccessKeyID == rejected.AccessKeyID {
 					t.Errorf("after recovery served %s; want a new set", got.AccessKeyID)
 				}

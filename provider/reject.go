@@ -21,9 +21,7 @@ func register(c *aws.CredentialsCache, p *Provider) {
 		providers.Delete(k)
 		p.stop()
 	}, key)
-	p.mu.Lock()
-	p.cached = true
-	p.mu.Unlock()
+	p.watchIdle()
 }
 
 // Reject tells the provider behind creds that a service rejected the
@@ -43,9 +41,7 @@ func Reject(creds *aws.CredentialsCache, accessKeyID, sessionToken string) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if h := p.held; h.holds(accessKeyID, sessionToken) {
-		h.withdrawn = true
-	}
+	p.st.reject(accessKeyID, sessionToken)
 }
 
 // Withheld reports whether the provider behind creds holds the set with this
@@ -61,8 +57,7 @@ func Withheld(creds *aws.CredentialsCache, accessKeyID, sessionToken string) boo
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	h := p.held
-	return h.holds(accessKeyID, sessionToken) && h.withdrawn
+	return p.st.withheld(accessKeyID, sessionToken)
 }
 
 // registered returns the Provider inside a cache this package made.

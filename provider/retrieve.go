@@ -18,9 +18,24 @@ const (
 	blockingWindow = 5 * time.Second
 
 	// pollInterval is how often the cache asks again while a background run
-	// is in flight or waits to be retried, so that a fresh set is picked up
-	// soon after it arrives. Each ask costs a lock, not a run.
+	// is in flight, so that a fresh set is picked up soon after it arrives.
+	// Each ask costs a lock, not a run.
 	pollInterval = time.Second
+
+	// failureBackoff is how long the failure of a run is returned to every
+	// caller, without a run, while no valid credentials are held: a command
+	// that fails (or hangs until Options.Timeout) is not run again for each
+	// queued request or each retry of an operation. The SDK's own cache
+	// waits 1 to 5 seconds after errors it cannot recover from.
+	failureBackoff = 2 * time.Second
+
+	// minLead is the floor for a refresh moment at or before the fetch (a
+	// strategy returning the zero time, now, or a moment in the past): 5
+	// seconds after the fetch, or a tenth of the set's lifetime when that
+	// is shorter, so that such a strategy runs the command at most once per
+	// floor instead of on every call. A moment after the fetch is honoured
+	// as given.
+	minLead = 5 * time.Second
 )
 
 // Retrieve returns credentials from the command.
@@ -32,117 +47,153 @@ const (
 // background run, detached from the caller and bounded by Options.Timeout,
 // fetches the next; the cache picks it up within a second of its arrival.
 //
+// The command runs once at a time: a caller that needs a run while one is
+// under way, in the background or for another caller, waits for that one.
+// A run that fails while no valid credentials are held fails every caller
+// waiting for it, and the callers of the next 2 seconds, without another
+// run. Errors are *ProcessError or *OutputError, wrapped so that the SDK's
+// retryers do not retry them: an operation runs the command at most once.
+//
 // Called directly, or through a cache whose ExpiryWindow is zero, Retrieve
-// runs the command every time. Errors are *ProcessError or *OutputError.
+// runs the command on every call after a success.
 func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	if creds, ok := p.serveAhead(ctx); ok {
+	now := p.clock()
+	p.mu.Lock()
+	switch p.st.ask(now, p.flight != nil) {
+	case serve:
+		creds := p.st.creds
+		p.mu.Unlock()
 		return creds, nil
-	}
-	h, err := p.fetch(ctx, false)
-	if err != nil {
+	case serveBehind:
+		creds := p.st.creds
+		f := p.startFlight()
+		p.mu.Unlock()
+		go p.refreshBehind(context.WithoutCancel(ctx), f)
+		return creds, nil
+	case returnFailed:
+		err := p.st.err
+		p.mu.Unlock()
 		return aws.Credentials{}, err
 	}
+	f := p.flight
+	if f == nil {
+		f = p.startFlight()
+		p.mu.Unlock()
+		p.fly(ctx, f, false)
+	} else {
+		p.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return aws.Credentials{}, ctx.Err()
+		}
+	}
+	if f.err != nil {
+		return aws.Credentials{}, f.err
+	}
 	p.mu.Lock()
-	p.handed = h
+	p.st.take(f.creds)
 	p.mu.Unlock()
-	return h.creds, nil
+	return f.creds, nil
 }
 
-// serveAhead returns a held set without waiting for the command, starting a
-// background run if the strategy's moment has come. It declines, and the
-// caller runs the command, for a cold start, a set within blockingWindow of
-// expiry, a set withdrawn by Reject, and a cache that asks before the moment
-// it was given, which means it was invalidated (this withdraws the set).
-func (p *Provider) serveAhead(ctx context.Context) (aws.Credentials, bool) {
-	now := p.now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	h := p.held
-	if h == nil || !h.creds.CanExpire || !now.Before(h.blockFrom) || h.withdrawn {
-		return aws.Credentials{}, false
-	}
-	if !h.fresh && (p.servedUntil.IsZero() || now.Before(p.servedUntil)) {
-		// Invalidated: never hand this set out again without a run, even if
-		// the run fails and the cache asks once more.
-		h.withdrawn = true
-		return aws.Credentials{}, false
-	}
-	if h.fresh {
-		h.fresh = false
-		p.handed = h
-		return h.creds, true
-	}
-	if !p.refreshing && !now.Before(p.nextAttempt) {
-		p.refreshing = true
-		p.background.Add(1)
-		go p.refreshBehind(context.WithoutCancel(ctx))
-	}
-	poll := now.Add(pollInterval)
-	if poll.After(h.blockFrom) {
-		poll = h.blockFrom
-	}
-	p.handed = &heldSet{creds: h.creds, refreshAt: poll, blockFrom: h.blockFrom}
-	return h.creds, true
+// flight is one run of the command; done is closed when creds or err is
+// set. At most one is in flight per Provider.
+type flight struct {
+	done  chan struct{}
+	creds aws.Credentials
+	err   error
 }
 
-// refreshBehind runs the command for serveAhead. A failure leaves the held
-// set in service and schedules the next attempt.
-func (p *Provider) refreshBehind(ctx context.Context) {
-	defer p.background.Done()
+// startFlight records a new run in flight. The caller holds p.mu and then
+// calls p.fly, or p.refreshBehind in a goroutine.
+func (p *Provider) startFlight() *flight {
+	f := &flight{done: make(chan struct{})}
+	p.flight = f
+	p.background.Add(1)
+	return f
+}
+
+// refreshBehind runs the command in the background. A failure leaves the
+// held set in service and schedules the next attempt.
+func (p *Provider) refreshBehind(ctx context.Context, f *flight) {
 	p.logf(ctx, logging.Debug, "refreshing in the background")
-	_, err := p.fetch(ctx, true)
-
-	now := p.now()
-	p.mu.Lock()
-	p.refreshing = false
-	var retry time.Time
-	h := p.held
-	if err != nil {
-		retry = now.Add(p.retryDelay(h.creds.Expires.Sub(now)))
-		p.nextAttempt = retry
-		p.scheduleIdle(retry)
-	}
-	p.mu.Unlock()
-	if err != nil {
-		p.warnServing(ctx, h, retry, err)
-	}
+	p.fly(ctx, f, true)
 }
 
-// warnServing reports a failed run after which the held set h stays in
-// service until the next attempt at retry.
-func (p *Provider) warnServing(ctx context.Context, h *heldSet, retry time.Time, err error) {
-	p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
-		mask(h.creds.AccessKeyID), stamp(h.creds.Expires), stamp(retry), err)
+// fly runs the command for f and moves the state by its outcome.
+func (p *Provider) fly(ctx context.Context, f *flight, background bool) {
+	defer p.background.Done()
+	creds, dur, err := p.fetch(ctx)
+	now := p.clock()
+
+	p.mu.Lock()
+	p.flight = nil
+	var refreshAt time.Time
+	var unchanged, fellBack bool
+	switch {
+	case err == nil:
+		refreshAt, unchanged = p.refreshAt(creds, now)
+		p.st.fetched(creds, refreshAt, blockFrom(creds, now))
+		if creds.CanExpire {
+			p.scheduleIdle(refreshAt)
+		}
+	case ctx.Err() != nil:
+		// The caller gave up (only a direct caller can): not a failure of
+		// the command to remember.
+	default:
+		fellBack = p.st.failed(now, err, p.retryDelay)
+		switch {
+		case fellBack:
+			p.scheduleIdle(p.st.next)
+		case background:
+			p.scheduleIdle(now.Add(p.cfg.options.MinRefreshInterval))
+		}
+	}
+	held, next := p.st.creds, p.st.next
+	p.mu.Unlock()
+	f.creds, f.err = creds, err
+	close(f.done)
+
+	switch {
+	case fellBack:
+		p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
+			mask(held.AccessKeyID), stamp(held.Expires), stamp(next), err)
+	case err != nil:
+	case !creds.CanExpire:
+		p.logf(ctx, logging.Debug, "credentials %s do not expire (ran %v)", mask(creds.AccessKeyID), dur.Round(time.Millisecond))
+	default:
+		note := ""
+		if unchanged {
+			note = ", no newer than those held"
+		}
+		p.logf(ctx, logging.Debug, "credentials %s expire at %s%s; next refresh at %s (ran %v)",
+			mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(refreshAt), dur.Round(time.Millisecond))
+	}
 }
 
 // retryDelay is how long to wait after a failed run while a set with left
 // to live is held: MinRefreshInterval, or half the time left when that is
 // shorter, but not under a second, so a failing command is not run in a
-// loop as expiry nears, nor after it.
+// loop as expiry nears.
 func (p *Provider) retryDelay(left time.Duration) time.Duration {
-	if left <= 0 {
-		// Only RefreshWhenIdle retries past expiry; requests then wait for
-		// runs of their own.
-		return p.cfg.options.MinRefreshInterval
-	}
 	return max(min(p.cfg.options.MinRefreshInterval, left/2), min(time.Second, left))
 }
 
-// fetch runs the command, parses its output and holds the result. A set
-// fetched in the background is marked fresh for serveAhead to hand over.
-func (p *Provider) fetch(ctx context.Context, background bool) (*heldSet, error) {
+// fetch runs the command and parses its output. Its error is a
+// *ProcessError or *OutputError inside a [runError].
+func (p *Provider) fetch(ctx context.Context) (aws.Credentials, time.Duration, error) {
 	res, err := p.run(ctx, p.cfg.cmd)
 	if err != nil {
-		return nil, err
+		return aws.Credentials{}, 0, &runError{err}
 	}
-	now := p.now()
-	out, err := execjson.Parse(res.Stdout, now)
+	out, err := execjson.Parse(res.Stdout, p.clock())
 	if err != nil {
 		oe := err.(*execjson.OutputError)
 		oe.Program, oe.Stderr = p.cfg.cmd.Program(), res.Stderr
-		return nil, oe
+		return aws.Credentials{}, 0, &runError{oe}
 	}
-	creds := aws.Credentials{
+	return aws.Credentials{
 		AccessKeyID:     out.AccessKeyID,
 		SecretAccessKey: out.SecretAccessKey,
 		SessionToken:    out.SessionToken,
@@ -150,44 +201,32 @@ func (p *Provider) fetch(ctx context.Context, background bool) (*heldSet, error)
 		Source:          ProviderName,
 		CanExpire:       out.CanExpire,
 		Expires:         out.Expires,
-	}
-
-	p.mu.Lock()
-	refreshAt, unchanged := p.refreshAt(creds, p.held, now)
-	h := &heldSet{creds: creds, refreshAt: refreshAt, fresh: background,
-		blockFrom: creds.Expires.Add(-min(blockingWindow, creds.Expires.Sub(now)/10))}
-	p.held = h
-	p.nextAttempt = time.Time{}
-	if creds.CanExpire {
-		p.scheduleIdle(refreshAt)
-	}
-	p.mu.Unlock()
-
-	if !creds.CanExpire {
-		p.logf(ctx, logging.Debug, "credentials %s do not expire (ran %v)", mask(creds.AccessKeyID), res.Duration.Round(time.Millisecond))
-	} else {
-		note := ""
-		if unchanged {
-			note = ", no newer than those held"
-		}
-		p.logf(ctx, logging.Debug, "credentials %s expire at %s%s; next refresh at %s (ran %v)",
-			mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(refreshAt), res.Duration.Round(time.Millisecond))
-	}
-	return h, nil
+	}, res.Duration, nil
 }
 
-// refreshAt picks when creds stop being served: the strategy's moment,
-// clamped to (now, expiry], and no sooner than MinRefreshInterval when the
-// command handed back credentials no newer than prev, so a producer that
-// caches its own output is not run on every call.
-func (p *Provider) refreshAt(creds aws.Credentials, prev *heldSet, now time.Time) (at time.Time, unchanged bool) {
+// blockFrom is when callers stop using creds, fetched at now, and wait for
+// a run: blockingWindow before expiry, or a tenth of the lifetime before
+// when that is shorter.
+func blockFrom(creds aws.Credentials, now time.Time) time.Time {
+	return creds.Expires.Add(-min(blockingWindow, creds.Expires.Sub(now)/10))
+}
+
+// refreshAt picks when creds, fetched at now, stop being served: the
+// strategy's moment if it is after now, else the floor (minLead, scaled
+// for short lives); no sooner than MinRefreshInterval when the command
+// handed back credentials no newer than those held, so a producer that
+// caches its own output is not run on every call; and no later than
+// expiry.
+func (p *Provider) refreshAt(creds aws.Credentials, now time.Time) (at time.Time, unchanged bool) {
 	if !creds.CanExpire {
 		return time.Time{}, false
 	}
 	exp := creds.Expires
-	at = p.cfg.options.Strategy.RefreshAt(exp, now)
-	at = later(at, now.Add(minLead))
-	if prev != nil && prev.creds.CanExpire && !exp.After(prev.creds.Expires) {
+	at = p.cfg.options.Strategy.RefreshAt(exp, now).Round(0)
+	if !at.After(now) {
+		at = now.Add(min(minLead, exp.Sub(now)/10))
+	}
+	if prev := p.st.creds; p.st.phase != cold && prev.CanExpire && !exp.After(prev.Expires) {
 		unchanged = true
 		at = later(at, now.Add(p.cfg.options.MinRefreshInterval))
 	}
@@ -200,21 +239,19 @@ func (p *Provider) refreshAt(creds aws.Credentials, prev *heldSet, now time.Time
 // AdjustExpiresBy sets the Expires of the set Retrieve last returned to the
 // moment the cache should ask again: the strategy's moment, or a poll while
 // a background refresh is under way. The cache calls it once per stored
-// set; the window it passes is ignored. Other credentials are moved by the
-// window, as the cache's default does.
+// set; the window it passes is ignored. A set of this package's that is no
+// longer the one to serve (rejected, or replaced by a background run since
+// Retrieve returned it) is stored as expired, so the next call asks again.
+// Other credentials are moved by the window, as the cache's default does.
 func (p *Provider) AdjustExpiresBy(creds aws.Credentials, window time.Duration) (aws.Credentials, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if h := p.held; h != nil && h.withdrawn && sameSet(creds, h.creds) {
-		// Handed out just before Reject, and stored by the cache after it
-		// was invalidated: store it expired, so the next call runs the
-		// command instead of serving it.
-		creds.Expires = p.now()
+	if until, ok := p.st.stored(creds); ok {
+		creds.Expires = until
 		return creds, nil
 	}
-	if h := p.handed; h != nil && sameSet(creds, h.creds) {
-		creds.Expires = h.refreshAt
-		p.servedUntil = h.refreshAt
+	if creds.Source == ProviderName {
+		creds.Expires = p.clock()
 		return creds, nil
 	}
 	creds.Expires = creds.Expires.Add(window)
@@ -223,29 +260,34 @@ func (p *Provider) AdjustExpiresBy(creds aws.Credentials, window time.Duration) 
 
 // HandleFailToRefresh keeps serving the held credentials when a run the
 // cache waited for fails before they expire (in the last seconds before
-// expiry), and schedules the next attempt. It returns err once they have
-// expired, and when the cache was invalidated (prev is then empty):
-// credentials a server rejected must not be served again.
-func (p *Provider) HandleFailToRefresh(ctx context.Context, prev aws.Credentials, err error) (aws.Credentials, error) {
+// expiry), until the next attempt. It returns err once they have expired,
+// and when the cache was invalidated (prev is then empty): credentials a
+// server rejected must not be served again.
+func (p *Provider) HandleFailToRefresh(_ context.Context, prev aws.Credentials, err error) (aws.Credentials, error) {
 	if !prev.HasKeys() {
 		return aws.Credentials{}, err
 	}
-	now := p.now()
+	now := p.clock()
 	p.mu.Lock()
-	h := p.held
-	valid := h.holds(prev.AccessKeyID, prev.SessionToken) && !h.withdrawn &&
-		h.creds.CanExpire && h.creds.Expires.After(now)
-	var retry time.Time
-	if valid {
-		retry = now.Add(p.retryDelay(h.creds.Expires.Sub(now)))
-		p.held = &heldSet{creds: h.creds, refreshAt: retry, blockFrom: h.blockFrom}
-		p.handed = p.held
-		p.scheduleIdle(retry)
-	}
-	p.mu.Unlock()
-	if !valid {
+	defer p.mu.Unlock()
+	if !p.st.fallBack(now) {
 		return aws.Credentials{}, err
 	}
-	p.warnServing(ctx, h, retry, err)
-	return h.creds, nil
+	return p.st.creds, nil
 }
+
+// runError is a failed run as Retrieve returns it: the *ProcessError or
+// *OutputError, which errors.As finds, marked as not retryable. The SDK's
+// retryers retry an error that reports a timeout; retrying a command that
+// timed out would run it again for every attempt of an operation, and a
+// command that failed moments ago fails the same way until the backoff
+// ends.
+type runError struct{ err error }
+
+func (e *runError) Error() string { return e.err.Error() }
+
+func (e *runError) Unwrap() error { return e.err }
+
+// RetryableError reports false, which the SDK's retryers check before they
+// look at Timeout.
+func (e *runError) RetryableError() bool { return false }

@@ -1,0 +1,153 @@
+package credprocess_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/seed-dcc28122/credprocess"
+	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/provider"
+)
+
+// stuckTimeout bounds each run of the hanging command below.
+const stuckTimeout = 2 * time.Second
+
+// hangingCommand returns a command line that counts its runs in a new file
+// and then hangs until killed, like a producer stuck on a prompt. exec makes
+// the sleep the shell itself, so that killing the shell also ends the sleep
+// for processcreds, which kills only the process it started.
+func hangingCommand(t *testing.T) (command, count string) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the command is a POSIX shell line")
+	}
+	count = filepath.Join(t.TempDir(), "runs")
+	return fmt.Sprintf("echo run >>'%s'; exec sleep 60", count), count
+}
+
+// TestCommandFailureRunsOncePerOperation: an operation whose credential
+// command times out runs it once, whatever the retryer, and gets the typed
+// error; concurrent operations share that one run; an operation right after
+// it gets the same failure without a run of its own.
+func TestCommandFailureRunsOncePerOperation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for timeouts")
+	}
+	retryers := []struct {
+		name string
+		new  func() aws.Retryer
+	}{
+		{"default", nil},
+		{"AddWithMaxAttempts(5)", func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 5) }},
+		{"adaptive", func() aws.Retryer { return retry.NewAdaptiveMode() }},
+	}
+	for _, r := range retryers {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			command, count := hangingCommand(t)
+			srv := awstest.New()
+			defer srv.Close()
+			opts := append(endpointOptions(srv), credprocess.WithCredentialProcess(command, func(o *provider.Options) {
+				o.Timeout = stuckTimeout
+			}))
+			if r.new != nil {
+				opts = append(opts, config.WithRetryer(r.new))
+			}
+			cfg, err := config.LoadDefaultConfig(context.Background(), opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			client := sts.NewFromConfig(pointAt(cfg, srv))
+
+			const n = 8
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					_, errs[i] = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+				})
+			}
+			wg.Wait()
+			for _, err := range errs {
+				var pe *provider.ProcessError
+				if !errors.As(err, &pe) || !pe.Timeout() {
+					t.Fatalf("GetCallerIdentity() error = %v; want a *provider.ProcessError that timed out", err)
+				}
+			}
+			if got := runsIn(t, count); got != 1 {
+				t.Errorf("command ran %d times for %d concurrent operations; want 1", got, n)
+			}
+
+			// Moments later, within the backoff: the same failure, no run.
+			_, err = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("GetCallerIdentity() right after the failure: error = %v; want the timeout", err)
+			}
+			if got := runsIn(t, count); got != 1 {
+				t.Errorf("command ran %d times after a second operation within the backoff; want 1", got)
+			}
+			if got := srv.Count(); got != 0 {
+				t.Errorf("endpoint got %d requests; want none without credentials", got)
+			}
+		})
+	}
+}
+
+// TestCommandFailureCostBesideProcesscreds measures one STS operation whose
+// credential command hangs, for this module and for the SDK's processcreds
+// in the SDK's cache, with the same timeout and the default retryer. Only
+// this module's figures are checked; run with -v to see both.
+func TestCommandFailureCostBesideProcesscreds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for timeouts")
+	}
+	tests := []struct {
+		name string
+		opt  func(command string) config.LoadOptionsFunc
+		want int // runs; 0: not checked
+	}{
+		{"credprocess", func(command string) config.LoadOptionsFunc {
+			return credprocess.WithCredentialProcess(command, func(o *provider.Options) { o.Timeout = stuckTimeout })
+		}, 1},
+		{"processcreds", func(command string) config.LoadOptionsFunc {
+			return config.WithCredentialsProvider(aws.NewCredentialsCache(processcreds.NewProvider(command,
+				func(o *processcreds.Options) { o.Timeout = stuckTimeout })))
+		}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			command, count := hangingCommand(t)
+			srv := awstest.New()
+			defer srv.Close()
+			cfg, err := config.LoadDefaultConfig(context.Background(), append(endpointOptions(srv), tt.opt(command))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			client := sts.NewFromConfig(pointAt(cfg, srv))
+			start := time.Now()
+			_, err = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+			took := time.Since(start)
+			n := runsIn(t, count)
+			t.Logf("%s: %d runs in %v: %v", tt.name, n, took.Round(10*time.Millisecond), err)
+			if err == nil {
+				t.Fatal("GetCallerIdentity() error = nil; want the timeout")
+			}
+			if tt.want != 0 && n != tt.want {
+				t.Errorf("command ran %d times; want %d", n, tt.want)
+			}
+		})
+	}
+}
