@@ -57,30 +57,16 @@ func TestCommandFailureRunsOncePerOperation(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			t.Parallel()
 			command, count := hangingCommand(t)
-			srv := awstest.New()
-			defer srv.Close()
-			opts := append(endpointOptions(srv), credprocess.WithCredentialProcess(command, func(o *provider.Options) {
+			opts := []func(*config.LoadOptions) error{credprocess.WithCredentialProcess(command, func(o *provider.Options) {
 				o.Timeout = stuckTimeout
-			}))
+			})}
 			if r.new != nil {
 				opts = append(opts, config.WithRetryer(r.new))
 			}
-			cfg, err := config.LoadDefaultConfig(context.Background(), opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			client := sts.NewFromConfig(pointAt(cfg, srv))
+			client, srv := stsClient(t, opts...)
 
 			const n = 8
-			errs := make([]error, n)
-			var wg sync.WaitGroup
-			for i := range n {
-				wg.Go(func() {
-					_, errs[i] = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-				})
-			}
-			wg.Wait()
-			for _, err := range errs {
+			for _, err := range callerIdentities(client, n) {
 				var pe *provider.ProcessError
 				if !errors.As(err, &pe) || !pe.Timeout() {
 					t.Fatalf("GetCallerIdentity() error = %v; want a *provider.ProcessError that timed out", err)
@@ -91,15 +77,12 @@ func TestCommandFailureRunsOncePerOperation(t *testing.T) {
 			}
 
 			// Moments later, within the backoff: the same failure, no run.
-			_, err = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+			_, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("GetCallerIdentity() right after the failure: error = %v; want the timeout", err)
 			}
-			if got := runsIn(t, count); got != 1 {
-				t.Errorf("command ran %d times after a second operation within the backoff; want 1", got)
-			}
-			if got := srv.Count(); got != 0 {
-				t.Errorf("endpoint got %d requests; want none without credentials", got)
+			if got, sent := runsIn(t, count), srv.Count(); got != 1 || sent != 0 {
+				t.Errorf("after a second operation within the backoff: %d runs, %d requests sent; want 1 run and no request", got, sent)
 			}
 		})
 	}
@@ -130,15 +113,9 @@ func TestCommandFailureCostBesideProcesscreds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			command, count := hangingCommand(t)
-			srv := awstest.New()
-			defer srv.Close()
-			cfg, err := config.LoadDefaultConfig(context.Background(), append(endpointOptions(srv), tt.opt(command))...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			client := sts.NewFromConfig(pointAt(cfg, srv))
+			client, _ := stsClient(t, tt.opt(command))
 			start := time.Now()
-			_, err = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+			_, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 			took := time.Since(start)
 			n := runsIn(t, count)
 			t.Logf("%s: %d runs in %v: %v", tt.name, n, took.Round(10*time.Millisecond), err)
@@ -150,4 +127,31 @@ func TestCommandFailureCostBesideProcesscreds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stsClient returns an STS client loaded with opts and pointed at a new
+// local endpoint, closed with the test.
+func stsClient(t *testing.T, opts ...func(*config.LoadOptions) error) (*sts.Client, *awstest.Server) {
+	t.Helper()
+	srv := awstest.New()
+	t.Cleanup(srv.Close)
+	cfg, err := config.LoadDefaultConfig(context.Background(), append(endpointOptions(srv), opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sts.NewFromConfig(pointAt(cfg, srv)), srv
+}
+
+// callerIdentities makes n GetCallerIdentity calls at once and returns
+// their errors.
+func callerIdentities(client *sts.Client, n int) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+		})
+	}
+	wg.Wait()
+	return errs
 }

@@ -117,15 +117,7 @@ func TestHerdOfRejectedRequests(t *testing.T) {
 	cfg.HTTPClient = &http.Client{Transport: b}
 	client := sts.NewFromConfig(cfg)
 
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			_, errs[i] = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-		})
-	}
-	wg.Wait()
-
+	errs := callerIdentities(client, n)
 	if err := errors.Join(errs...); err != nil {
 		t.Fatalf("GetCallerIdentity: %v", err)
 	}

@@ -1,19 +1,3 @@
-// Package provider serves AWS credentials from a credential_process command.
-//
-// [New] returns the *aws.CredentialsCache to give an SDK client:
-//
-//	cfg, err := config.LoadDefaultConfig(ctx,
-//		config.WithCredentialsProvider(provider.New("aws-vault export --format=json dev")))
-//
-// The cache serves a credential set lock-free until the moment its
-// [strategy.Strategy] picked, then runs the command once however many
-// goroutines are waiting. A refresh that fails while the held credentials
-// are still valid keeps them in service and tries again later.
-//
-// The command runs as the AWS CLI runs it (sh -c on Unix, cmd.exe /C on
-// Windows), with the null device as stdin, stderr captured for errors, a
-// timeout that kills every process it started, and a cap on stdout. Errors
-// are [*ProcessError] and [*OutputError]; none holds a secret.
 package provider
 
 import (

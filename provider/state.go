@@ -7,7 +7,9 @@ import (
 )
 
 // phase is where a Provider stands between its command and its cache. The
-// package doc's table lists the phases and what moves between them.
+// table in doc.go lists the phases and what moves between them; keep it in
+// step with the methods of state below, which are the only code that
+// changes a phase.
 type phase uint8
 
 const (
