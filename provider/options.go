@@ -46,8 +46,11 @@ type Options struct {
 	// MinRefreshInterval is the least time between two runs while held
 	// credentials are still valid: after a run that returned credentials no
 	// newer than those held (producers such as aws-vault and granted cache
-	// their own output), and after a failed run. Expiry still forces a run.
-	// Zero or negative means DefaultMinRefreshInterval (1 minute).
+	// their own output), and after a failed run (or half the time left, if
+	// shorter). Expiry still forces a run. With no valid credentials held,
+	// a failed run is instead returned to every caller for 2 seconds, then
+	// the command runs again. Zero or negative means
+	// DefaultMinRefreshInterval (1 minute).
 	MinRefreshInterval time.Duration
 
 	// RefreshWhenIdle runs the command at each set's refresh moment even if
