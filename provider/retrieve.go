@@ -5,9 +5,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/smithy-go/logging"
-
-	"github.com/seed-dcc28122/credprocess/internal/execjson"
 )
 
 const (
@@ -97,111 +94,12 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return f.creds, nil
 }
 
-// flight is one run of the command; done is closed when creds or err is
-// set. At most one is in flight per Provider.
-type flight struct {
-	done  chan struct{}
-	creds aws.Credentials
-	err   error
-}
-
-// startFlight records a new run in flight. The caller holds p.mu and then
-// calls p.fly, or p.refreshBehind in a goroutine.
-func (p *Provider) startFlight() *flight {
-	f := &flight{done: make(chan struct{})}
-	p.flight = f
-	p.background.Add(1)
-	return f
-}
-
-// refreshBehind runs the command in the background. A failure leaves the
-// held set in service and schedules the next attempt.
-func (p *Provider) refreshBehind(ctx context.Context, f *flight) {
-	p.logf(ctx, logging.Debug, "refreshing in the background")
-	p.fly(ctx, f, true)
-}
-
-// fly runs the command for f and moves the state by its outcome.
-func (p *Provider) fly(ctx context.Context, f *flight, background bool) {
-	defer p.background.Done()
-	creds, dur, err := p.fetch(ctx)
-	now := p.clock()
-
-	p.mu.Lock()
-	p.flight = nil
-	var refreshAt time.Time
-	var unchanged, fellBack bool
-	switch {
-	case err == nil:
-		refreshAt, unchanged = p.refreshAt(creds, now)
-		p.st.fetched(creds, refreshAt, blockFrom(creds, now))
-		if creds.CanExpire {
-			p.scheduleIdle(refreshAt)
-		}
-	case ctx.Err() != nil:
-		// The caller gave up (only a direct caller can): not a failure of
-		// the command to remember.
-	default:
-		fellBack = p.st.failed(now, err, p.retryDelay)
-		switch {
-		case fellBack:
-			p.scheduleIdle(p.st.next)
-		case background:
-			p.scheduleIdle(now.Add(p.cfg.options.MinRefreshInterval))
-		}
-	}
-	held, next := p.st.creds, p.st.next
-	p.mu.Unlock()
-	f.creds, f.err = creds, err
-	close(f.done)
-
-	switch {
-	case fellBack:
-		p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
-			mask(held.AccessKeyID), stamp(held.Expires), stamp(next), err)
-	case err != nil:
-	case !creds.CanExpire:
-		p.logf(ctx, logging.Debug, "credentials %s do not expire (ran %v)", mask(creds.AccessKeyID), dur.Round(time.Millisecond))
-	default:
-		note := ""
-		if unchanged {
-			note = ", no newer than those held"
-		}
-		p.logf(ctx, logging.Debug, "credentials %s expire at %s%s; next refresh at %s (ran %v)",
-			mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(refreshAt), dur.Round(time.Millisecond))
-	}
-}
-
 // retryDelay is how long to wait after a failed run while a set with left
 // to live is held: MinRefreshInterval, or half the time left when that is
 // shorter, but not under a second, so a failing command is not run in a
 // loop as expiry nears.
 func (p *Provider) retryDelay(left time.Duration) time.Duration {
 	return max(min(p.cfg.options.MinRefreshInterval, left/2), min(time.Second, left))
-}
-
-// fetch runs the command and parses its output. Its error is a
-// *ProcessError or *OutputError inside a [runError].
-func (p *Provider) fetch(ctx context.Context) (aws.Credentials, time.Duration, error) {
-	res, err := p.run(ctx, p.cfg.cmd)
-	if err != nil {
-		return aws.Credentials{}, 0, &runError{err}
-	}
-	out, err := execjson.Parse(res.Stdout, p.clock())
-	if err != nil {
-		oe := err.(*execjson.OutputError)
-		oe.Program, oe.Stderr = p.cfg.cmd.Program(), res.Stderr
-		return aws.Credentials{}, 0, &runError{oe}
-	}
-	return aws.Credentials{
-		AccessKeyID:     out.AccessKeyID,
-		SecretAccessKey: out.SecretAccessKey,
-		SessionToken:    out.SessionToken,
-		AccountID:       out.AccountID,
-		Source:          ProviderName,
-		CanExpire:       out.CanExpire,
-		Expires:         out.Expires,
-	}, res.Duration, nil
 }
 
 // blockFrom is when callers stop using creds, fetched at now, and wait for
@@ -275,19 +173,3 @@ func (p *Provider) HandleFailToRefresh(_ context.Context, prev aws.Credentials, 
 	}
 	return p.st.creds, nil
 }
-
-// runError is a failed run as Retrieve returns it: the *ProcessError or
-// *OutputError, which errors.As finds, marked as not retryable. The SDK's
-// retryers retry an error that reports a timeout; retrying a command that
-// timed out would run it again for every attempt of an operation, and a
-// command that failed moments ago fails the same way until the backoff
-// ends.
-type runError struct{ err error }
-
-func (e *runError) Error() string { return e.err.Error() }
-
-func (e *runError) Unwrap() error { return e.err }
-
-// RetryableError reports false, which the SDK's retryers check before they
-// look at Timeout.
-func (e *runError) RetryableError() bool { return false }
