@@ -15,7 +15,7 @@
 // requests, from the shape of the request). Supported operations:
 //   - s3: CreateBucket, HeadBucket, PutObject, GetObject, HeadObject,
 //     DeleteObject, and presigned GET/PUT URLs.
-//   - sts: GetCallerIdentity.
+//   - sts: GetCallerIdentity, AssumeRole (see [Server.AssumedRoles]).
 //   - dynamodb: CreateTable, ListTables, PutItem, GetItem.
 package awstest
 
@@ -77,6 +77,9 @@ type Server struct {
 	log     []Request
 	buckets map[string]map[string]object // bucket -> key -> object
 	tables  map[string]*table
+	minted  map[string]AssumedRole // access key -> the AssumeRole that minted it
+	roles   []AssumedRole          // every AssumeRole, in order
+	serial  int                    // numbers minted keys
 }
 
 // New starts a plain-HTTP server on 127.0.0.1.
@@ -120,6 +123,7 @@ func newServer() *Server {
 		keys:    make(map[string]key),
 		buckets: make(map[string]map[string]object),
 		tables:  make(map[string]*table),
+		minted:  make(map[string]AssumedRole),
 	}
 }
 
@@ -238,7 +242,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case "s3":
 			resp = s.serveS3(r, body)
 		case "sts":
-			resp = s.serveSTS(rec)
+			resp = s.serveSTS(r, body, rec)
 		case "dynamodb":
 			resp = s.serveDynamoDB(r, body)
 		default:
