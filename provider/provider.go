@@ -27,6 +27,7 @@ import (
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/served"
 )
 
 // ProviderName is the Source of the credentials a [Provider] returns.
@@ -136,7 +137,9 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *Provider {
 }
 
 func cache(p *Provider) *aws.CredentialsCache {
-	c := aws.NewCredentialsCache(p, func(o *aws.CredentialsCacheOptions) {
+	// Recorded, so that the middleware can tell the sets this cache served
+	// from those of credentials that replaced it.
+	c := served.NewCache(p, func(o *aws.CredentialsCacheOptions) {
 		// Any positive window makes the cache call AdjustExpiresBy, where the
 		// strategy decides; the window's own value is not used.
 		o.ExpiryWindow = time.Nanosecond
