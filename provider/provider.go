@@ -103,6 +103,11 @@ var (
 // keeps it as is instead of wrapping it in a second cache, and so that
 // [github.com/seed-dcc28122/credprocess/middleware] can invalidate the very
 // cache a client signs with. Nothing runs until the first Retrieve.
+//
+// The Expires of the credentials the cache returns is the moment the
+// strategy picked for the next refresh (never later than the producer's
+// expiry), because that is what the cache compares with the clock; it is
+// not the Expiration the command printed. [Expiration] returns that.
 func New(command string, optFns ...func(*Options)) *aws.CredentialsCache {
 	return cache(NewProvider(command, optFns...))
 }

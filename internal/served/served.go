@@ -34,34 +34,42 @@ func digestOf(accessKeyID, sessionToken string) digest {
 	return d
 }
 
+// entry is one set a provider returned.
+type entry struct {
+	set       digest
+	canExpire bool
+	expires   time.Time // as the provider returned it, before the cache adjusts it
+}
+
 // record is a ring of the last size sets a provider returned.
 type record struct {
-	mu   sync.Mutex // guards sets and next
-	sets [size]digest
-	next int
+	mu      sync.Mutex // guards entries and next
+	entries [size]entry
+	next    int
 }
 
 func (r *record) add(c aws.Credentials) {
-	d := digestOf(c.AccessKeyID, c.SessionToken)
+	e := entry{set: digestOf(c.AccessKeyID, c.SessionToken), canExpire: c.CanExpire, expires: c.Expires}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.sets[(r.next+size-1)%size] == d {
-		return // the same set again: keep older ones in the ring
+	if last := &r.entries[(r.next+size-1)%size]; last.set == e.set {
+		*last = e // the same set again: keep older ones in the ring
+		return
 	}
-	r.sets[r.next] = d
+	r.entries[r.next] = e
 	r.next = (r.next + 1) % size
 }
 
-func (r *record) has(accessKeyID, sessionToken string) bool {
+func (r *record) find(accessKeyID, sessionToken string) (entry, bool) {
 	d := digestOf(accessKeyID, sessionToken)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, s := range r.sets {
-		if s == d {
-			return true
+	for _, e := range r.entries {
+		if e.set == d {
+			return e, true
 		}
 	}
-	return false
+	return entry{}, false
 }
 
 // records maps each cache NewCache made to its record. The keys are weak;
@@ -85,11 +93,32 @@ func NewCache(p aws.CredentialsProvider, optFns ...func(*aws.CredentialsCacheOpt
 // key id and session token, among its last few sets. known is false for a
 // cache NewCache did not make: it keeps no record.
 func Served(c *aws.CredentialsCache, accessKeyID, sessionToken string) (served, known bool) {
-	v, ok := records.Load(weak.Make(c))
+	rec, ok := lookup(c)
 	if !ok {
 		return false, false
 	}
-	return v.(*record).has(accessKeyID, sessionToken), true
+	_, served = rec.find(accessKeyID, sessionToken)
+	return served, true
+}
+
+// Expires returns the expiry the wrapped provider gave the set with this
+// access key id and session token, before the cache adjusted it, and
+// whether the cache served that set and it can expire.
+func Expires(c *aws.CredentialsCache, accessKeyID, sessionToken string) (time.Time, bool) {
+	rec, ok := lookup(c)
+	if !ok {
+		return time.Time{}, false
+	}
+	e, ok := rec.find(accessKeyID, sessionToken)
+	return e.expires, ok && e.canExpire
+}
+
+func lookup(c *aws.CredentialsCache) (*record, bool) {
+	v, ok := records.Load(weak.Make(c))
+	if !ok {
+		return nil, false
+	}
+	return v.(*record), true
 }
 
 // recorder is the provider inside a cache NewCache made.
