@@ -3,6 +3,8 @@ package credprocess_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -268,7 +270,12 @@ func TestWithProfileOrder(t *testing.T) {
 	srv := awstest.New()
 	defer srv.Close()
 	command, _ := rotateCommand(t, true)
-	writeConfig(t, "[default]\ncredential_process = "+command+"\n[profile dev]\ncredential_process = "+command+"\n")
+	text := "[default]\ncredential_process = " + command + "\n[profile dev]\ncredential_process = " + command + "\n"
+	writeConfig(t, text)
+	other := filepath.Join(t.TempDir(), "other-config")
+	if err := os.WriteFile(other, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	srv.Allow(rotateKey(1))
 	tests := []struct {
 		name    string
@@ -278,6 +285,8 @@ func TestWithProfileOrder(t *testing.T) {
 		{"profile option first", []func(*config.LoadOptions) error{config.WithSharedConfigProfile("dev"), credprocess.WithProfile("")}, nil},
 		{"empty WithProfile first", []func(*config.LoadOptions) error{credprocess.WithProfile(""), config.WithSharedConfigProfile("dev")}, []string{`"default"`, `"dev"`}},
 		{"named WithProfile first", []func(*config.LoadOptions) error{credprocess.WithProfile("default"), config.WithSharedConfigProfile("dev")}, []string{`"default"`, `"dev"`}},
+		{"files after WithProfile", []func(*config.LoadOptions) error{credprocess.WithProfile("dev"), config.WithSharedConfigFiles([]string{other})}, []string{`"dev"`, "files"}},
+		{"files before WithProfile", []func(*config.LoadOptions) error{config.WithSharedConfigFiles([]string{other}), credprocess.WithProfile("dev")}, nil},
 		{"same profile", []func(*config.LoadOptions) error{credprocess.WithProfile("dev"), config.WithSharedConfigProfile("dev")}, nil},
 	}
 	for _, tt := range tests {
