@@ -23,6 +23,7 @@ import (
 	"bytes"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -89,6 +90,19 @@ func New() *Server {
 	s.srv.Config.ErrorLog = quietLog
 	s.srv.Start()
 	return s
+}
+
+// Listen starts a plain-HTTP server on addr, such as 127.0.0.1:4566, for a
+// fixed endpoint outside tests.
+func Listen(addr string) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := newServer()
+	s.srv = &httptest.Server{Listener: l, Config: &http.Server{Handler: s, ErrorLog: quietLog}}
+	s.srv.Start()
+	return s, nil
 }
 
 // NewTLS starts an HTTPS server on 127.0.0.1 with a self-signed certificate
