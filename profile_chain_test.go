@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -311,5 +312,57 @@ func TestWithProfileOrder(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWithProfileAssumeRoleConcurrent: many first calls at once run the
+// command once and assume the role once.
+func TestWithProfileAssumeRoleConcurrent(t *testing.T) {
+	srv, cfg, runs := chainSetup(t, "hop1")
+	client := sts.NewFromConfig(cfg)
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for range 50 {
+		wg.Go(func() {
+			if _, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := len(srv.AssumedRoles()); n != 1 {
+		t.Errorf("AssumeRole ran %d times; want 1", n)
+	}
+	if n := runs(); n != 1 {
+		t.Errorf("command runs = %d; want 1", n)
+	}
+}
+
+// TestWithProfileMFA: a role with mfa_serial needs a token provider, as in
+// the SDK; with one, the role is assumed.
+func TestWithProfileMFA(t *testing.T) {
+	srv := awstest.New()
+	defer srv.Close()
+	command, _ := rotateCommand(t, false)
+	writeConfig(t, "[profile mfa]\nrole_arn = "+appRole+"\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nsource_profile = broker\n"+
+		"[profile broker]\ncredential_process = "+command+"\n")
+	srv.Allow(rotateKey(1))
+
+	cfg := loadProfile(t, srv, "mfa")
+	_, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	var notSet config.AssumeRoleTokenProviderNotSetError
+	if !errors.As(err, &notSet) || !strings.Contains(err.Error(), `"mfa"`) {
+		t.Errorf("without a token provider: %v; want AssumeRoleTokenProviderNotSetError naming the profile", err)
+	}
+
+	cfg = loadProfile(t, srv, "mfa", config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
+		o.TokenProvider = func() (string, error) { return "123456", nil }
+	}))
+	if got, want := callerARN(t, cfg), "arn:aws:sts::123456789012:assumed-role/app/"; !strings.HasPrefix(got, want) {
+		t.Errorf("caller = %q; want the role %s...", got, want)
 	}
 }
