@@ -96,7 +96,7 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 		// The loaded options are read again when a client runs an
 		// operation: o points at the options config.LoadDefaultConfig
 		// applies every option to, final once the load has returned.
-		o.APIOptions = append(o.APIOptions, chosen.check(o))
+		check := chosen.check(o)
 
 		levels := []*config.SharedConfig{&sc}
 		for c := sc.Source; c != nil; c = c.Source {
@@ -104,7 +104,9 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 		}
 		base := levels[len(levels)-1]
 		if !runsProcess(base) {
-			return nil // the SDK's own chain resolves the profile
+			// The SDK's own chain resolves the profile.
+			o.APIOptions = append(o.APIOptions, check)
+			return nil
 		}
 
 		creds := provider.New(base.CredentialProcess, append([]func(*provider.Options){profileSources}, optFns...)...)
@@ -118,9 +120,15 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 			creds = served.NewCache(&assumeRole{profile: level, source: creds, clients: sts, options: o})
 		}
 		o.Credentials = creds
-		o.APIOptions = append(o.APIOptions, middleware.RetryOnAuthFailure(creds, func(mo *middleware.Options) {
-			mo.Sources = sources
-		}))
+		retry := middleware.RetryOnAuthFailure(creds, func(mo *middleware.Options) { mo.Sources = sources })
+		// One stack option for both, as WithCredentialProcess adds one:
+		// each costs an allocation per operation.
+		o.APIOptions = append(o.APIOptions, func(stack *smithymiddleware.Stack) error {
+			if err := check(stack); err != nil {
+				return err
+			}
+			return retry(stack)
+		})
 		return nil
 	}
 }
