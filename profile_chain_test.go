@@ -28,7 +28,8 @@ const (
 
 // chainConfig is a config file in which app assumes a role with
 // credentials from mid, mid assumes one with credentials from broker, and
-// broker runs command; hop1 assumes a role directly on broker.
+// broker runs command; hop1 assumes a role directly on broker, and own
+// assumes one on its own credential_process.
 func chainConfig(command string) string {
 	return `[profile app]
 role_arn = ` + appRole + `
@@ -47,6 +48,11 @@ external_id = ext-42
 source_profile = broker
 
 [profile broker]
+credential_process = ` + command + `
+
+[profile own]
+role_arn = ` + midRole + `
+role_session_name = own-session
 credential_process = ` + command + `
 `
 }
@@ -165,6 +171,17 @@ func TestWithProfileAssumeRole(t *testing.T) {
 		"GetCallerIdentity " + role3,
 	}
 	expectTrace(t, srv, want, runs, 2)
+}
+
+// TestWithProfileOwnProcess: a profile may assume its role with the
+// credentials of its own credential_process, without source_profile.
+func TestWithProfileOwnProcess(t *testing.T) {
+	srv, cfg, runs := chainSetup(t, "own")
+	proc1, _, _ := rotateKey(1)
+	if got, want := callerARN(t, cfg), "arn:aws:sts::123456789012:assumed-role/mid/own-session"; got != want {
+		t.Errorf("caller = %q; want %q", got, want)
+	}
+	expectTrace(t, srv, []string{"AssumeRole " + proc1, "GetCallerIdentity " + minted(t, srv, 1)}, runs, 1)
 }
 
 // TestWithProfileTwoHops: app assumes a role with credentials of a role
