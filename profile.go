@@ -121,8 +121,9 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 		}
 		o.Credentials = creds
 		retry := middleware.RetryOnAuthFailure(creds, func(mo *middleware.Options) { mo.Sources = sources })
-		// One stack option for both, as WithCredentialProcess adds one:
-		// each costs an allocation per operation.
+		// One stack option for both: the check runs first on every stack,
+		// and the client's option list is as long as WithCredentialProcess
+		// makes it.
 		o.APIOptions = append(o.APIOptions, func(stack *smithymiddleware.Stack) error {
 			if err := check(stack); err != nil {
 				return err
