@@ -264,6 +264,14 @@ func (a *assumeRole) build(ctx context.Context) (*stscreds.AssumeRoleProvider, e
 	return stscreds.NewAssumeRoleProvider(client, c.RoleARN, optFns...), nil
 }
 
+// IsCredentialsProvider reports whether target is an
+// stscreds.AssumeRoleProvider, which is what assumeRole stands for, for
+// aws.CredentialsCache.IsCredentialsProvider.
+func (a *assumeRole) IsCredentialsProvider(target aws.CredentialsProvider) bool {
+	_, ok := target.(*stscreds.AssumeRoleProvider)
+	return ok
+}
+
 // ProviderSources reports a role assumed on a profile's source, as the
 // SDK's chain does.
 func (a *assumeRole) ProviderSources() []aws.CredentialSource {

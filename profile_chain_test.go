@@ -149,6 +149,9 @@ func TestWithProfileAssumeRole(t *testing.T) {
 	if src.Source != stscreds.ProviderName {
 		t.Errorf("Source = %q; want %q", src.Source, stscreds.ProviderName)
 	}
+	if cache := cfg.Credentials.(*aws.CredentialsCache); !cache.IsCredentialsProvider((*stscreds.AssumeRoleProvider)(nil)) {
+		t.Error("the config's cache does not report an stscreds.AssumeRoleProvider")
+	}
 
 	// The role's set expires: the role is assumed again with the process
 	// credentials still held, and the request replayed.
