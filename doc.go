@@ -5,11 +5,15 @@
 // One option to config.LoadDefaultConfig is the whole setup:
 //
 //	cfg, err := config.LoadDefaultConfig(ctx,
+//		config.WithRegion("us-east-1"),
 //		credprocess.WithCredentialProcess("aws-vault export --format=json dev"))
 //
-// [WithCredentialProcess] and [WithProfile] (the command from a profile's
-// credential_process) install the credentials provider and the middleware
-// that replays a request once when AWS rejects its credentials.
+// [WithCredentialProcess] installs the credentials provider and the
+// middleware that replays a request once when AWS rejects its credentials.
+// [WithProfile] loads any profile of the shared config files, as
+// config.WithSharedConfigProfile does, with the same provider and middleware
+// for a credential_process anywhere in the profile's chain, including under
+// roles assumed with source_profile.
 //
 // # Packages
 //

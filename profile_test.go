@@ -189,8 +189,6 @@ func TestWithProfileErrors(t *testing.T) {
 	}{
 		{"missing profile", "[profile other]\ncredential_process = true\n", "dev", provider.ErrProfileNotFound},
 		{"bare section", "[dev]\ncredential_process = true\n", "dev", provider.ErrProfileNotFound},
-		{"no credential_process", "[profile dev]\nregion = us-east-1\n", "dev", provider.ErrNoCredentialProcess},
-		{"default profile without command", "[default]\nregion = us-east-1\n", "", provider.ErrNoCredentialProcess},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

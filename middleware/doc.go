@@ -33,7 +33,15 @@
 // # Compare and invalidate
 //
 // The access key and session token that signed the failed attempt are read
-// from the signed request. The cache is invalidated only while it still holds
+// from the signed request. The middleware acts only if its cache served
+// them (or one of [Options.Sources], the caches of a credential chain such
+// as a role assumed on credential_process credentials), and then on that
+// cache alone: caches from this module record digests of the sets they
+// handed out. Credentials that replaced the cache (a later credentials
+// option) are someone else's, and their rejection is returned untouched,
+// with no run and no replay.
+//
+// The cache is invalidated only while it still holds
 // exactly those, then read again; concurrent failures with the same
 // credentials share that one refresh, and failures that arrive after it find
 // the cache already holding other credentials and use them. So N requests

@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go/logging"
 )
 
@@ -27,6 +28,22 @@ type Options struct {
 	// Default: nil, which sends the warnings to the client's own logger
 	// (aws.Config.Logger) and drops the debug lines.
 	Logger logging.Logger
+
+	// Sources are more caches the client's credentials are made from, such
+	// as the cache of a credential_process whose credentials an
+	// stscreds.AssumeRoleProvider (inside the cache given to
+	// [RetryOnAuthFailure]) uses to assume a role. Give the STS client of
+	// that provider the same middleware: when STS rejects the source's set,
+	// the middleware refreshes that cache and replays the AssumeRole.
+	//
+	// Of all the caches, the middleware refreshes only the one that served
+	// the rejected set, and does nothing when none did (another credentials
+	// option replaced them). Caches made by this module record what they
+	// served; a cache made elsewhere cannot tell and is taken to own any set
+	// the others did not serve.
+	//
+	// Default: none.
+	Sources []*aws.CredentialsCache
 }
 
 // ExpiryCodes returns the API error codes with which services say that the

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/smithy-go/logging"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/seed-dcc28122/credprocess/internal/served"
 )
 
 // RetryOnAuthFailureID is the ID of the Finalize middleware that
@@ -33,6 +35,11 @@ const (
 // nil creds makes every operation fail with an error. optFns apply in order
 // to [Options] holding the defaults.
 //
+// The middleware acts only on a rejected set that creds (or one of
+// [Options.Sources]) served: when another credentials option replaced
+// creds, the client signs with credentials the middleware cannot refresh,
+// and a rejection of those is returned as it is, with no run and no replay.
+//
 // The option leaves stacks without the SDK's "Retry" or "Signing" middleware
 // (presign clients) unchanged. On a stack that already has
 // [RetryOnAuthFailureID] it replaces that middleware instead of adding a
@@ -48,9 +55,13 @@ func RetryOnAuthFailure(creds *aws.CredentialsCache, optFns ...func(*Options)) f
 		fn(&o)
 	}
 	m := &retryOnAuthFailure{
-		codes:     maps.Clone(o.Codes), // the caller may keep mutating its own map
-		logger:    o.Logger,
-		refresher: &refresher{creds: creds},
+		codes:  maps.Clone(o.Codes), // the caller may keep mutating its own map
+		logger: o.Logger,
+	}
+	for _, c := range append([]*aws.CredentialsCache{creds}, o.Sources...) {
+		if c != nil {
+			m.refreshers = append(m.refreshers, &refresher{creds: c})
+		}
 	}
 	return func(stack *smithymiddleware.Stack) error {
 		if creds == nil {
@@ -64,9 +75,9 @@ func RetryOnAuthFailure(creds *aws.CredentialsCache, optFns ...func(*Options)) f
 // whole retry loop and, when the credentials were rejected, runs the loop
 // once more.
 type retryOnAuthFailure struct {
-	codes     map[string]bool // read-only after construction
-	logger    logging.Logger  // nil: no logging
-	refresher *refresher
+	codes      map[string]bool // read-only after construction
+	logger     logging.Logger  // nil: no logging
+	refreshers []*refresher    // creds, then Options.Sources; read-only after construction
 }
 
 var _ smithymiddleware.FinalizeMiddleware = (*retryOnAuthFailure)(nil)
@@ -119,10 +130,17 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 	if !ok {
 		return out, md, err
 	}
+	owner := m.owner(rejected)
+	if owner == nil {
+		// Another credentials option replaced ours: running our command
+		// would not change what signs, and a replay would be rejected again.
+		m.logf(ctx, logging.Debug, code, "credentials not served by this middleware's caches, not replaying")
+		return out, md, err
+	}
 
 	// Refresh even if the body turns out not to be rewindable: the cache
 	// would otherwise keep serving the rejected set to the next call.
-	fresh, rerr := m.refresher.refresh(ctx, rejected)
+	fresh, rerr := owner.refresh(ctx, rejected)
 	switch {
 	case rerr != nil:
 		m.logf(ctx, logging.Warn, code, "refresh failed, not replaying: %v", rerr)
@@ -143,7 +161,9 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 		// No second replay, but the set that signed the replay must not
 		// sign the next operation either if it was rejected too.
 		if signer, _, ok := m.rejectedBy(err, md); ok {
-			m.refresher.drop(ctx, signer)
+			if owner := m.owner(signer); owner != nil {
+				owner.drop(ctx, signer)
+			}
 		}
 	}
 	return out, md, err
@@ -158,6 +178,23 @@ func (m *retryOnAuthFailure) rejectedBy(err error, md smithymiddleware.Metadata)
 	}
 	s, ok := getSigner(md)
 	return s, apiErr.ErrorCode(), ok
+}
+
+// owner returns the refresher of the cache that served the rejected set,
+// or nil if none did. A cache this module did not make keeps no record of
+// what it served; it is taken to own any set no recorded cache served, as
+// the only cache the client could have been given.
+func (m *retryOnAuthFailure) owner(rejected signer) *refresher {
+	var unrecorded *refresher
+	for _, r := range m.refreshers {
+		switch ok, known := served.Served(r.creds, rejected.AccessKeyID, rejected.SessionToken); {
+		case ok:
+			return r
+		case !known && unrecorded == nil:
+			unrecorded = r
+		}
+	}
+	return unrecorded
 }
 
 // logf logs a decision on an error with code, prefixed with the service

@@ -4,17 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/seed-dcc28122/credprocess/internal/profiles"
 )
 
 // ErrProfileNotFound is wrapped by the error [CommandFromProfile] and
 // [NewFromProfile] return when no shared config or credentials file defines
 // the profile.
-var ErrProfileNotFound = errors.New("profile not found")
+var ErrProfileNotFound = profiles.ErrNotFound
+
+// ErrProfileCycle is wrapped by the error [CommandFromProfile],
+// [NewFromProfile] and credprocess.WithProfile return when a profile's
+// source_profile links lead back to a profile already in the chain before
+// reaching credentials. The SDK's own loader reports such a chain as a
+// source profile without credentials.
+var ErrProfileCycle = profiles.ErrCycle
 
 // ErrNoCredentialProcess is wrapped by the error [CommandFromProfile] and
 // [NewFromProfile] return when the profile exists but sets no
@@ -28,8 +35,9 @@ var ErrNoCredentialProcess = errors.New("no credential_process")
 // profile chain does; optFns run after that default and may change it.
 //
 // The profile is read once, now: later edits to the files take effect on
-// the next call. Errors wrap [ErrProfileNotFound], [ErrNoCredentialProcess]
-// or the SDK's shared-config error; none holds a secret from the files.
+// the next call. Errors wrap [ErrProfileNotFound], [ErrNoCredentialProcess],
+// [ErrProfileCycle] or the SDK's shared-config error; none holds a secret
+// from the files.
 func NewFromProfile(ctx context.Context, profile string, optFns ...func(*Options)) (*aws.CredentialsCache, error) {
 	command, err := CommandFromProfile(ctx, profile)
 	if err != nil {
@@ -74,70 +82,27 @@ func profileSources(o *Options) {
 //
 // A profile that takes its credentials from another one (source_profile
 // with role_arn) has no credential_process of its own: the error wraps
-// [ErrNoCredentialProcess] and names the source profile, since assuming
-// the role is not this package's job.
+// [ErrNoCredentialProcess] and names the source profile: a provider runs
+// one command and assumes no role. credprocess.WithProfile takes such
+// profiles, and every other kind the SDK takes.
 func CommandFromProfile(ctx context.Context, profile string, optFns ...func(*config.LoadSharedConfigOptions)) (string, error) {
 	if profile == "" {
 		profile = EnvProfile()
 	}
-	// LoadSharedConfigProfile reads only ~/.aws unless told otherwise: the
-	// environment variables are config.LoadDefaultConfig's to apply.
-	var opts config.LoadSharedConfigOptions
-	if f := os.Getenv("AWS_CONFIG_FILE"); f != "" {
-		opts.ConfigFiles = []string{f}
-	}
-	if f := os.Getenv("AWS_SHARED_CREDENTIALS_FILE"); f != "" {
-		opts.CredentialsFiles = []string{f}
-	}
-	for _, fn := range optFns {
-		fn(&opts)
-	}
-	// As LoadSharedConfigProfile does, nil means the default file and an
-	// empty slice means none.
-	if opts.ConfigFiles == nil {
-		opts.ConfigFiles = config.DefaultSharedConfigFiles
-	}
-	if opts.CredentialsFiles == nil {
-		opts.CredentialsFiles = config.DefaultSharedCredentialsFiles
-	}
-	files := append(append([]string(nil), opts.ConfigFiles...), opts.CredentialsFiles...)
-
-	sc, err := config.LoadSharedConfigProfile(ctx, profile, func(o *config.LoadSharedConfigOptions) { *o = opts })
-	var notExist config.SharedConfigProfileNotExistError
+	sc, files, err := profiles.Load(ctx, "provider", profile, optFns...)
 	switch {
-	case errors.As(err, &notExist) && notExist.Profile == profile:
-		section := "profile " + profile
-		if profile == config.DefaultSharedConfigProfile {
-			section = profile
-		}
-		return "", fmt.Errorf("provider: %w: %q in %s (the config file names it [%s], the credentials file [%s])",
-			ErrProfileNotFound, profile, fileList(files), section, profile)
 	case err != nil:
-		return "", fmt.Errorf("provider: profile %q: %w", profile, err)
+		return "", err
 	case sc.CredentialProcess != "":
 		return sc.CredentialProcess, nil
 	case sc.SourceProfileName != "":
 		return "", fmt.Errorf("provider: profile %q: %w (it assumes a role with credentials from profile %q; use that profile's command)",
 			profile, ErrNoCredentialProcess, sc.SourceProfileName)
 	default:
-		return "", fmt.Errorf("provider: profile %q: %w in %s", profile, ErrNoCredentialProcess, fileList(files))
+		return "", fmt.Errorf("provider: profile %q: %w in %s", profile, ErrNoCredentialProcess, profiles.FileList(files))
 	}
 }
 
 // EnvProfile returns the profile the SDK uses when none is given:
 // AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default".
-func EnvProfile() string {
-	for _, name := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
-		if v := os.Getenv(name); v != "" {
-			return v
-		}
-	}
-	return config.DefaultSharedConfigProfile
-}
-
-func fileList(files []string) string {
-	if len(files) == 0 {
-		return "no shared config files"
-	}
-	return strings.Join(files, " or ")
-}
+func EnvProfile() string { return profiles.EnvProfile() }

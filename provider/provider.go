@@ -11,6 +11,7 @@ import (
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/served"
 )
 
 // ProviderName is the Source of the credentials a [Provider] returns.
@@ -69,6 +70,11 @@ var (
 // keeps it as is instead of wrapping it in a second cache, and so that
 // [github.com/seed-dcc28122/credprocess/middleware] can invalidate the very
 // cache a client signs with. Nothing runs until the first Retrieve.
+//
+// The Expires of the credentials the cache returns is the moment the
+// strategy picked for the next refresh (never later than the producer's
+// expiry), because that is what the cache compares with the clock; it is
+// not the Expiration the command printed. [Expiration] returns that.
 func New(command string, optFns ...func(*Options)) *aws.CredentialsCache {
 	return cache(NewProvider(command, optFns...))
 }
@@ -103,7 +109,9 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *Provider {
 }
 
 func cache(p *Provider) *aws.CredentialsCache {
-	c := aws.NewCredentialsCache(p, func(o *aws.CredentialsCacheOptions) {
+	// Recorded, so that the middleware can tell the sets this cache served
+	// from those of credentials that replaced it.
+	c := served.NewCache(p, func(o *aws.CredentialsCacheOptions) {
 		// Any positive window makes the cache call AdjustExpiresBy, where the
 		// strategy decides; the window's own value is not used.
 		o.ExpiryWindow = time.Nanosecond

@@ -50,8 +50,10 @@ type report struct {
 	Source         string  `json:"source"`
 	Profile        string  `json:"profile,omitempty"`
 	Program        string  `json:"program,omitempty"`
+	Command        string  `json:"command,omitempty"` // only with --show-command: it may hold secrets
 	Checks         []check `json:"checks"`
-	ExitCode       int     `json:"exit_code"` // -1: did not run or did not exit on its own
+	ExitCode       int     `json:"exit_code"`               // -1: did not run or did not exit on its own
+	NeverStarted   bool    `json:"never_started,omitempty"` // the program does not exist or cannot be executed
 	RunTimeSeconds float64 `json:"run_time_seconds"`
 	Stderr         string  `json:"stderr,omitempty"`
 
@@ -107,6 +109,9 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 		r.Checks = r.Checks[chkRun:]
 	}
 	r.Program = cmd.Program()
+	if opts.showCommand {
+		r.Command = commandLine(cmd)
+	}
 
 	res, err := execjson.Run(ctx, cmd)
 	if err != nil {
@@ -116,7 +121,16 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 			return r
 		}
 		r.ExitCode, r.RunTimeSeconds, r.Stderr = pe.ExitCode, pe.Duration.Seconds(), pe.Stderr
-		r.finish(chkRun, "", processDetail(pe, opts.timeout))
+		if r.NeverStarted = neverStarted(pe); r.NeverStarted {
+			r.RunTimeSeconds = 0
+			r.finish(chkRun, "", "never started: "+pe.Err.Error())
+			return r
+		}
+		detail := processDetail(pe, opts.timeout)
+		if cmd.Shell != "" {
+			detail += shellExit(pe.ExitCode)
+		}
+		r.finish(chkRun, "", detail)
 		return r
 	}
 	r.ExitCode, r.RunTimeSeconds, r.Stderr = 0, res.Duration.Seconds(), res.Stderr
@@ -148,7 +162,16 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 	case oe == nil:
 		r.finish(chkObject, "", "unreadable output")
 	default:
-		r.finish(outputCheck(oe), oe.Field, oe.Reason)
+		failed, reason := outputCheck(oe), oe.Reason
+		switch {
+		case failed == chkVersion && oe.Reason == "must be the number 1":
+			reason += versionGot(res.Stdout)
+		case failed == chkObject && oe.Field == "":
+			if stray := strayText(res.Stdout); stray != "" {
+				reason = stray
+			}
+		}
+		r.finish(failed, oe.Field, reason)
 	}
 	return r
 }

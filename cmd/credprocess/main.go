@@ -8,9 +8,9 @@
 //
 // Usage:
 //
-//	credprocess check [--profile P] [--timeout D] [--json] [--interactive]
-//	credprocess check [--timeout D] [--json] [--interactive] --shell 'COMMAND LINE'
-//	credprocess check [--timeout D] [--json] [--interactive] -- PROGRAM ARGS...
+//	credprocess check [FLAGS] [--profile P]
+//	credprocess check [FLAGS] --shell 'COMMAND LINE'
+//	credprocess check [FLAGS] -- PROGRAM ARGS...
 //
 // The command to check is one of:
 //
@@ -27,7 +27,10 @@
 //   - nothing: the profile the SDK would use, AWS_PROFILE or
 //     AWS_DEFAULT_PROFILE, else "default".
 //
-// Flags come before the command. --timeout (default 1m) bounds the run and
+// Flags come before the command. --show-command adds the command as it
+// runs (the shell and the line as the SDK's parser left it, or the program
+// and its arguments) to the report; it is off by default because arguments
+// can hold secrets. --timeout (default 1m) bounds the run and
 // kills every process the command started, and stdout is capped at 1 MiB,
 // as in the library. stdin is the null device, so a producer that prompts
 // fails instead of waiting; --interactive gives it this terminal's stdin
@@ -63,16 +66,14 @@ import (
 )
 
 const usage = `usage:
-  credprocess check [--profile P] [--timeout D] [--json] [--interactive]
-  credprocess check [--timeout D] [--json] [--interactive] --shell 'COMMAND LINE'
-  credprocess check [--timeout D] [--json] [--interactive] -- PROGRAM ARGS...
+  credprocess check [FLAGS] [--profile P]
+  credprocess check [FLAGS] --shell 'COMMAND LINE'
+  credprocess check [FLAGS] -- PROGRAM ARGS...
 
 Runs a credential_process command as the credprocess library does and
 reports whether its output is valid, without printing secrets. With no
 command, checks the credential_process of AWS_PROFILE (or "default").
 Exit status: 0 valid and unexpired, 1 a check failed, 2 usage error.
-
-flags:
 `
 
 const (
@@ -103,25 +104,27 @@ type app struct {
 
 func (a app) run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		printUsage(stderr)
 		return exitUsage
 	}
 	switch args[0] {
 	case "check":
 	case "help", "-h", "-help", "--help":
-		newFlags(stdout).Usage()
+		printUsage(stdout)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "credprocess: unknown command %q\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "credprocess: unknown command %q\n\n", args[0])
+		printUsage(stderr)
 		return exitUsage
 	}
 
-	target, opts, err := parseCheck(args[1:], stderr)
+	target, opts, err := parseCheck(args[1:])
 	if errors.Is(err, flag.ErrHelp) {
+		printUsage(stdout)
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "credprocess check: %v\n", err)
+		fmt.Fprintf(stderr, "credprocess check: %v\nRun 'credprocess check --help' for usage.\n", err)
 		return exitUsage
 	}
 	r := a.check(ctx, target, opts, stderr)
@@ -140,27 +143,35 @@ func (a app) run(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return exitOK
 }
 
+// printUsage writes the usage and every flag of check.
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage+"\nflags:\n")
+	fs := newFlags()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
 type checkOptions struct {
 	timeout     time.Duration
 	json        bool
 	interactive bool
+	showCommand bool
 }
 
 // flags holds the check subcommand's flag values.
 type flags struct {
 	*flag.FlagSet
-	profile, shell    *string
-	timeout           *time.Duration
-	json, interactive *bool
+	profile, shell                 *string
+	timeout                        *time.Duration
+	json, interactive, showCommand *bool
 }
 
-func newFlags(out io.Writer) flags {
+// newFlags returns the check subcommand's flags. Parsing prints nothing:
+// run reports an error once, and help on stdout.
+func newFlags() flags {
 	fs := flag.NewFlagSet("credprocess check", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, usage)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return flags{
 		FlagSet: fs,
 		profile: fs.String("profile", "", "check the credential_process of this `profile` (default AWS_PROFILE, else \"default\")"),
@@ -169,16 +180,18 @@ func newFlags(out io.Writer) flags {
 		json:    fs.Bool("json", false, "print the report as JSON"),
 		interactive: fs.Bool("interactive", false,
 			"give the command this terminal's stdin and show its stderr as it runs, for producers that prompt (MFA, browser login)"),
+		showCommand: fs.Bool("show-command", false,
+			"show the command as it runs, arguments included (off by default: they can hold secrets)"),
 	}
 }
 
 // parseCheck reads the check subcommand's flags and picks the command.
-func parseCheck(args []string, stderr io.Writer) (target, checkOptions, error) {
-	fs := newFlags(stderr)
+func parseCheck(args []string) (target, checkOptions, error) {
+	fs := newFlags()
 	if err := fs.Parse(args); err != nil {
 		return target{}, checkOptions{}, err
 	}
-	opts := checkOptions{timeout: *fs.timeout, json: *fs.json, interactive: *fs.interactive}
+	opts := checkOptions{timeout: *fs.timeout, json: *fs.json, interactive: *fs.interactive, showCommand: *fs.showCommand}
 	if opts.timeout <= 0 {
 		return target{}, opts, fmt.Errorf("--timeout must be positive, not %v", opts.timeout)
 	}

@@ -22,12 +22,18 @@ func writeText(w io.Writer, r *report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(indent, label, value string) { fmt.Fprintf(tw, "%s%s\t%s\n", indent, label, value) }
 
-	if r.Program != "" {
+	switch {
+	case r.Command != "":
+		row("", "Program", r.Program+" ("+describeSource(r)+")")
+		row("", "Command", r.Command)
+	case r.Program != "":
 		row("", "Program", r.Program+" ("+describeSource(r)+"; arguments not shown)")
-	} else {
+	default:
 		row("", "Profile", fmt.Sprintf("%q", r.Profile))
 	}
-	if ran := r.ExitCode >= 0 || r.RunTimeSeconds > 0; ran {
+	if r.NeverStarted {
+		row("", "Exit code", "none: it never started")
+	} else if ran := r.ExitCode >= 0 || r.RunTimeSeconds > 0; ran {
 		exit := "none: it did not exit on its own"
 		if r.ExitCode >= 0 {
 			exit = fmt.Sprint(r.ExitCode)

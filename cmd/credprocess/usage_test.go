@@ -24,7 +24,6 @@ func TestCheckUsage(t *testing.T) {
 		{"command line after --", []string{"check", "--", "aws-vault export --format=json dev"}, 2, "use --shell"},
 		{"zero timeout", []string{"check", "--timeout", "0s", "--", p, "valid"}, 2, "--timeout must be positive"},
 		{"help", []string{"help"}, 0, ""},
-		{"check -h", []string{"check", "-h"}, 0, "usage:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

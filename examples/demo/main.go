@@ -9,6 +9,13 @@
 // behave.
 //
 //	go run ./examples/demo
+//
+// With "serve ADDR" it runs only the endpoint, on a fixed address, for
+// trying the library from a program of your own: it accepts the long-term
+// key AKIDLOCALDEMO with the secret local-demo-secret and logs every
+// request until interrupted.
+//
+//	go run ./examples/demo serve 127.0.0.1:4566
 package main
 
 import (
@@ -17,6 +24,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -47,11 +55,58 @@ func main() {
 		produce(os.Args[2])
 		return
 	}
+	if len(os.Args) == 3 && os.Args[1] == "serve" {
+		if err := serve(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "demo serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "demo failed:", err)
 		os.Exit(1)
 	}
 	fmt.Println("\nall steps behaved")
+}
+
+// The key the endpoint of serve accepts, as the README's producer prints it.
+const (
+	localKey    = "AKIDLOCALDEMO"
+	localSecret = "local-demo-secret"
+)
+
+// serve runs the endpoint alone on addr and prints each request it answers.
+func serve(addr string) error {
+	srv, err := awstest.Listen(addr)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	srv.Allow(localKey, localSecret, "")
+	srv.CreateBucket("demo")
+	fmt.Printf("endpoint %s (S3, STS, DynamoDB; region %s; verifies SigV4)\naccepts access key %s with secret %s; Ctrl-C stops it\n",
+		srv.URL(), awstest.Region, localKey, localSecret)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	seen := 0
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		log := srv.Requests()
+		for _, r := range log[seen:] {
+			outcome := "ok"
+			if r.ErrorCode != "" {
+				outcome = fmt.Sprintf("%d %s", r.Status, r.ErrorCode)
+			}
+			fmt.Printf("%s %s %s signed by %q: %s\n", time.Now().Format(time.TimeOnly), r.Service, r.Operation, r.AccessKeyID, outcome)
+		}
+		seen = len(log)
+	}
 }
 
 // key returns the n-th credential set the producer mints.

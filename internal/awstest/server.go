@@ -15,7 +15,7 @@
 // requests, from the shape of the request). Supported operations:
 //   - s3: CreateBucket, HeadBucket, PutObject, GetObject, HeadObject,
 //     DeleteObject, and presigned GET/PUT URLs.
-//   - sts: GetCallerIdentity.
+//   - sts: GetCallerIdentity, AssumeRole (see [Server.AssumedRoles]).
 //   - dynamodb: CreateTable, ListTables, PutItem, GetItem.
 package awstest
 
@@ -23,6 +23,7 @@ import (
 	"bytes"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -77,6 +78,9 @@ type Server struct {
 	log     []Request
 	buckets map[string]map[string]object // bucket -> key -> object
 	tables  map[string]*table
+	minted  map[string]AssumedRole // access key -> the AssumeRole that minted it
+	roles   []AssumedRole          // every AssumeRole, in order
+	serial  int                    // numbers minted keys
 }
 
 // New starts a plain-HTTP server on 127.0.0.1.
@@ -86,6 +90,19 @@ func New() *Server {
 	s.srv.Config.ErrorLog = quietLog
 	s.srv.Start()
 	return s
+}
+
+// Listen starts a plain-HTTP server on addr, such as 127.0.0.1:4566, for a
+// fixed endpoint outside tests.
+func Listen(addr string) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := newServer()
+	s.srv = &httptest.Server{Listener: l, Config: &http.Server{Handler: s, ErrorLog: quietLog}}
+	s.srv.Start()
+	return s, nil
 }
 
 // NewTLS starts an HTTPS server on 127.0.0.1 with a self-signed certificate
@@ -120,6 +137,7 @@ func newServer() *Server {
 		keys:    make(map[string]key),
 		buckets: make(map[string]map[string]object),
 		tables:  make(map[string]*table),
+		minted:  make(map[string]AssumedRole),
 	}
 }
 
@@ -238,7 +256,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case "s3":
 			resp = s.serveS3(r, body)
 		case "sts":
-			resp = s.serveSTS(rec)
+			resp = s.serveSTS(r, body, rec)
 		case "dynamodb":
 			resp = s.serveDynamoDB(r, body)
 		default:

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCheckMessages: each failure says what happened in words a user can
+// act on.
+func TestCheckMessages(t *testing.T) {
+	p := producer(t)
+	missing := filepath.Join(t.TempDir(), "no-such-producer")
+	tests := []struct {
+		name    string
+		args    []string
+		want    []string // lines or fragments the text report must contain
+		notWant []string
+	}{
+		{
+			name:    "program that does not exist never started",
+			args:    []string{"--", missing},
+			want:    []string{"Exit code  none: it never started\n", "FAIL: never started: "},
+			notWant: []string{"did not exit on its own", "Run time"},
+		},
+		{
+			name: "exit 127 from the shell",
+			args: []string{"--shell", "no-such-producer-on-path --arg"},
+			want: []string{"exited with status 127: the shell found no such program: check PATH, or use an absolute path"},
+		},
+		{
+			name: "Version 2 says what it got",
+			args: []string{"--shell", `echo '{"Version":2,"AccessKeyId":"AKIDVERSION2","SecretAccessKey":"s"}'`},
+			want: []string{"FAIL: Version: must be the number 1, got 2\n"},
+		},
+		{
+			name: "Version as a string",
+			args: []string{"--", p, "badversion"},
+			want: []string{"FAIL: Version: must be the number 1, got a string\n"},
+		},
+		{
+			name: "banner before the JSON",
+			args: []string{"--shell", `echo 'Welcome to the broker'; echo '{"Version":1,"AccessKeyId":"AKIDBANNER","SecretAccessKey":"s"}'`},
+			want: []string{"FAIL: output starts with text before the JSON object (print it to stderr instead)\n"},
+		},
+		{
+			name: "text after the JSON",
+			args: []string{"--shell", `echo '{"Version":1,"AccessKeyId":"AKIDTRAILER","SecretAccessKey":"s"}'; echo done`},
+			want: []string{"FAIL: output has text after the JSON object (print it to stderr instead)\n"},
+		},
+		{
+			name:    "arguments hidden by default",
+			args:    []string{"--", p, "valid", plantedArg},
+			want:    []string{"arguments not shown"},
+			notWant: []string{plantedArg, "Command "},
+		},
+		{
+			name: "--show-command shows what runs",
+			args: []string{"--show-command", "--", p, "valid", plantedArg},
+			want: []string{"Command    " + p + " valid " + plantedArg + "\n"},
+		},
+		{
+			name: "--show-command with the shell",
+			args: []string{"--show-command", "--shell", "'" + p + "' valid"},
+			want: []string{"Command    /bin/sh -c ''\\''" + p + "'\\'' valid'\n"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, _, _ := cli(t, append([]string{"check"}, tt.args...)...)
+			for _, w := range tt.want {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("report does not contain %q:\n%s", w, stdout)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(stdout, w) {
+					t.Errorf("report contains %q:\n%s", w, stdout)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckShowCommandProfile: --show-command shows the line as the SDK's
+// parser left it, which is what runs.
+func TestCheckShowCommandProfile(t *testing.T) {
+	p := producer(t)
+	cfg := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(cfg, []byte("[profile dev]\ncredential_process = "+p+" valid ; a comment\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", cfg)
+	r, _ := checkJSON(t, "--show-command", "--profile", "dev")
+	if want := "/bin/sh -c '" + p + " valid'"; r.Command != want {
+		t.Errorf("command = %q; want %q", r.Command, want)
+	}
+	r, _ = checkJSON(t, "--profile", "dev")
+	if r.Command != "" {
+		t.Errorf("without --show-command, command = %q; want none", r.Command)
+	}
+}
+
+// TestCheckHelpAndFlags: help goes to stdout with status 0 however it is
+// asked for; a flag error is printed once; no usage has an empty heading.
+func TestCheckHelpAndFlags(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"check", "-h"}, {"check", "--help"}, {"help", "check"}} {
+		stdout, stderr, code := cli(t, args...)
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "usage:") || !strings.Contains(stdout, "-show-command") {
+			t.Errorf("credprocess %q = status %d, stdout %q, stderr %q; want 0, the full usage on stdout, nothing on stderr", args, code, stdout, stderr)
+		}
+	}
+	_, stderr, code := cli(t, "check", "--bogus")
+	if code != 2 || strings.Count(stderr, "-bogus") != 1 {
+		t.Errorf("check --bogus = status %d, stderr %q; want 2 and the error once", code, stderr)
+	}
+	for _, args := range [][]string{nil, {"check", "--bogus"}, {"verify"}, {"help"}} {
+		stdout, stderr, _ := cli(t, args...)
+		for _, out := range []string{stdout, stderr} {
+			if strings.Contains(out, "flags:\n\n") || strings.HasSuffix(out, "flags:\n") {
+				t.Errorf("credprocess %q printed an empty flags heading:\n%s", args, out)
+			}
+		}
+	}
+}

@@ -1,0 +1,104 @@
+// Package profiles loads a shared config profile with the SDK's own loader
+// and the file rules of config.LoadDefaultConfig, and turns the loader's
+// errors into ones that name the profile and the files searched.
+package profiles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// ErrNotFound is wrapped when no file defines the profile.
+var ErrNotFound = errors.New("profile not found")
+
+// ErrCycle is wrapped when the source_profile links of a profile come back
+// to a profile already in the chain before reaching credentials.
+var ErrCycle = errors.New("source_profile cycle")
+
+// Load returns the profile as config.LoadSharedConfigProfile resolves it,
+// source_profile chain included, and the files it searched. An empty
+// profile means [EnvProfile]. The files are AWS_CONFIG_FILE and
+// AWS_SHARED_CREDENTIALS_FILE when set, else the SDK's defaults; optFns run
+// after that and may set others. Errors are prefixed with prefix.
+func Load(ctx context.Context, prefix, profile string, optFns ...func(*config.LoadSharedConfigOptions)) (config.SharedConfig, []string, error) {
+	if profile == "" {
+		profile = EnvProfile()
+	}
+	// LoadSharedConfigProfile reads only ~/.aws unless told otherwise: the
+	// environment variables are config.LoadDefaultConfig's to apply.
+	var opts config.LoadSharedConfigOptions
+	if f := os.Getenv("AWS_CONFIG_FILE"); f != "" {
+		opts.ConfigFiles = []string{f}
+	}
+	if f := os.Getenv("AWS_SHARED_CREDENTIALS_FILE"); f != "" {
+		opts.CredentialsFiles = []string{f}
+	}
+	for _, fn := range optFns {
+		fn(&opts)
+	}
+	// As LoadSharedConfigProfile does, nil means the default file and an
+	// empty slice means none.
+	if opts.ConfigFiles == nil {
+		opts.ConfigFiles = config.DefaultSharedConfigFiles
+	}
+	if opts.CredentialsFiles == nil {
+		opts.CredentialsFiles = config.DefaultSharedCredentialsFiles
+	}
+	files := append(append([]string(nil), opts.ConfigFiles...), opts.CredentialsFiles...)
+	load := func(name string) (config.SharedConfig, error) {
+		return config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) { *o = opts })
+	}
+
+	sc, err := load(profile)
+	var notExist config.SharedConfigProfileNotExistError
+	var noSource config.SharedConfigAssumeRoleError
+	switch {
+	case errors.As(err, &notExist) && notExist.Profile == profile:
+		section := "profile " + profile
+		if profile == config.DefaultSharedConfigProfile {
+			section = profile
+		}
+		return sc, files, fmt.Errorf("%s: %w: %q in %s (the config file names it [%s], the credentials file [%s])",
+			prefix, ErrNotFound, profile, FileList(files), section, profile)
+	case errors.As(err, &noSource) && noSource.Err == nil && inCycle(load, noSource.Profile):
+		// The SDK reports a cycle as a source profile without credentials,
+		// since it clears the links of a profile it meets the second time.
+		return sc, files, fmt.Errorf("%s: profile %q: %w: the source_profile links lead back to profile %q without reaching credentials",
+			prefix, profile, ErrCycle, noSource.Profile)
+	case err != nil:
+		return sc, files, fmt.Errorf("%s: profile %q: %w", prefix, profile, err)
+	}
+	return sc, files, nil
+}
+
+// inCycle reports whether profile, loaded on its own, comes back to itself:
+// a profile outside a cycle that merely has no credentials loads fine.
+func inCycle(load func(string) (config.SharedConfig, error), profile string) bool {
+	_, err := load(profile)
+	var noSource config.SharedConfigAssumeRoleError
+	return errors.As(err, &noSource) && noSource.Err == nil && noSource.Profile == profile
+}
+
+// EnvProfile returns the profile the SDK uses when none is given:
+// AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default".
+func EnvProfile() string {
+	for _, name := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		if v := os.Getenv(name); v != "" {
+			return v
+		}
+	}
+	return config.DefaultSharedConfigProfile
+}
+
+// FileList names files for an error message.
+func FileList(files []string) string {
+	if len(files) == 0 {
+		return "no shared config files"
+	}
+	return strings.Join(files, " or ")
+}
