@@ -150,10 +150,10 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		err = errors.New("killed")
 	}
 	if err == nil {
-		return Result{Stdout: stdout.buf, Stderr: Scrub(stderr.String(), stdout.buf), Duration: elapsed}, nil
+		return Result{Stdout: stdout.buf, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed}, nil
 	}
 
-	perr := &ProcessError{Program: c.Program(), ExitCode: -1, Stderr: Scrub(stderr.String(), stdout.buf), Duration: elapsed, Err: err}
+	perr := &ProcessError{Program: c.Program(), ExitCode: -1, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed, Err: err}
 	var exitErr *exec.ExitError
 	switch cause := context.Cause(runCtx); {
 	case cause == ErrOutputTooLarge:
