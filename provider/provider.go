@@ -153,7 +153,7 @@ func (p *Provider) ProviderSources() []aws.CredentialSource {
 
 // String names the provider by program, without arguments.
 func (p *Provider) String() string {
-	return fmt.Sprintf("credential_process %q", p.cfg.cmd.Program())
+	return "credential_process " + execjson.QuoteProgram(p.cfg.cmd.Program())
 }
 
 // Format prints the provider as String does for every verb, so that %#v

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,43 +48,6 @@ type Command struct {
 	// MaxOutput is the most stdout may hold, in bytes; it must be positive.
 	MaxOutput int
 }
-
-// Program returns the program's name as written, without its arguments,
-// which may hold secrets. For a shell line it is the first word after any
-// VAR=value assignments, or "sh" when that word is shell syntax rather than
-// a name.
-func (c *Command) Program() string {
-	if len(c.Args) > 0 {
-		return c.Args[0]
-	}
-	s := strings.TrimSpace(c.Shell)
-	for s != "" {
-		var word string
-		if q := s[0]; q == '"' || q == '\'' {
-			end := strings.IndexByte(s[1:], q)
-			if end < 0 {
-				break
-			}
-			word, s = s[1:end+1], s[end+2:]
-		} else {
-			end := strings.IndexAny(s, " \t")
-			if end < 0 {
-				end = len(s)
-			}
-			word, s = s[:end], s[end:]
-		}
-		s = strings.TrimSpace(s)
-		if word == "" || strings.ContainsAny(word, "'\"{}$;|&<>()`") {
-			break
-		}
-		if !assignment.MatchString(word) {
-			return word
-		}
-	}
-	return "sh"
-}
-
-var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=[^=]*$`)
 
 // String returns the command as it runs: the shell line, or the arguments
 // quoted and joined. It may hold secrets; it is for logs the user opted into.
