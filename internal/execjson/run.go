@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -98,14 +99,22 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		cmd.Stderr = io.MultiWriter(stderr, ignoreErrors{c.Stderr})
 	}
 	cmd.WaitDelay = waitDelay
+	var interrupted atomic.Bool // the timeout or ctx reached the command before it exited
+	cancelCmd := cmd.Cancel
+	cmd.Cancel = func() error {
+		interrupted.Store(true)
+		return cancelCmd()
+	}
 
 	start := time.Now()
 	err := cmd.Run()
 	elapsed := time.Since(start)
+	// Whatever the outcome, nothing the command started outlives the run:
+	// a descendant may still run after the command exited, zero or not.
+	killGroup(cmd)
 	if errors.Is(err, exec.ErrWaitDelay) {
 		// The command exited 0 but a descendant kept its pipes open: the
-		// output is complete, the straggler is ended.
-		killGroup(cmd)
+		// output is complete.
 		err = nil
 	}
 	if err == nil && context.Cause(runCtx) == ErrOutputTooLarge {
@@ -120,12 +129,14 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	switch cause := context.Cause(runCtx); {
 	case cause == ErrOutputTooLarge:
 		perr.Err = fmt.Errorf("stdout exceeded %d bytes: %w", c.MaxOutput, ErrOutputTooLarge)
+	case errors.As(err, &exitErr) && exitErr.Exited() && !interrupted.Load():
+		// The command exited on its own; a deadline that passed while the
+		// run waited for a descendant's pipes did not stop it.
+		perr.ExitCode = exitErr.ExitCode()
 	case cause == errTimedOut:
 		perr.Err = fmt.Errorf("%w after %v: %w", errTimedOut, c.Timeout, context.DeadlineExceeded)
 	case ctx.Err() != nil:
 		perr.Err = ctx.Err()
-	case errors.As(err, &exitErr):
-		perr.ExitCode = exitErr.ExitCode()
 	}
 	return Result{}, perr
 }
