@@ -130,7 +130,12 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *Provider {
 		fn(&o)
 	}
 	o.setDefaults()
-	cmd.Env, cmd.Dir, cmd.Stdin, cmd.Stderr = o.Env, o.Dir, o.Stdin, o.Stderr
+	cmd.Env, cmd.Dir, cmd.Stdin = o.Env, o.Dir, o.Stdin
+	if o.Stderr != nil {
+		// One Tee for every run: a writer that blocks for good holds one
+		// goroutine, not one per run.
+		cmd.Stderr = execjson.NewTee(o.Stderr)
+	}
 	cmd.Timeout, cmd.MaxOutput = o.Timeout, o.MaxOutputBytes
 	return &Provider{cfg: &settings{cmd: cmd, options: o}, now: time.Now, run: execjson.Run}
 }

@@ -42,7 +42,8 @@ type Command struct {
 	// Stdin is the command's standard input; nil is the null device.
 	Stdin io.Reader
 	// Stderr, if not nil, also receives everything the command writes to
-	// stderr. Its write errors are ignored.
+	// stderr, through a [Tee] (Stderr itself, if it is one), so that a
+	// writer that blocks does not hold up the run.
 	Stderr io.Writer
 	// Timeout bounds the run; it must be positive.
 	Timeout time.Duration
@@ -96,7 +97,9 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
 	if c.Stderr != nil {
-		cmd.Stderr = io.MultiWriter(stderr, ignoreErrors{c.Stderr})
+		tee := teeFor(c.Stderr)
+		cmd.Stderr = io.MultiWriter(stderr, tee)
+		defer tee.flush(runCtx)
 	}
 	cmd.WaitDelay = waitDelay
 	var interrupted atomic.Bool // the timeout or ctx reached the command before it exited
@@ -189,12 +192,5 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 		return 0, ErrOutputTooLarge
 	}
 	w.buf = append(w.buf, p...)
-	return len(p), nil
-}
-
-type ignoreErrors struct{ w io.Writer }
-
-func (w ignoreErrors) Write(p []byte) (int, error) {
-	w.w.Write(p) //nolint:errcheck // a broken tee must not fail the run
 	return len(p), nil
 }
