@@ -25,7 +25,8 @@ const (
 )
 
 // Options configures a [Provider]. The zero value of every field selects its
-// default.
+// default. The constructors apply the option functions in order and skip a
+// nil one.
 type Options struct {
 	// Strategy picks when each fetched credential set stops being served.
 	// Nil means strategy.AfterExpired{}: serve until expiry.

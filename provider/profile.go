@@ -90,7 +90,9 @@ func CommandFromProfile(ctx context.Context, profile string, optFns ...func(*con
 		opts.CredentialsFiles = []string{f}
 	}
 	for _, fn := range optFns {
-		fn(&opts)
+		if fn != nil {
+			fn(&opts)
+		}
 	}
 	// As LoadSharedConfigProfile does, nil means the default file and an
 	// empty slice means none.

@@ -127,7 +127,9 @@ func NewProviderArgs(args []string, optFns ...func(*Options)) *Provider {
 func newProvider(cmd execjson.Command, optFns []func(*Options)) *Provider {
 	var o Options
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
 	o.setDefaults()
 	cmd.Env, cmd.Dir, cmd.Stdin = o.Env, o.Dir, o.Stdin

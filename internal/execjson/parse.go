@@ -110,7 +110,7 @@ var naiveLayouts = []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:0
 // time.ParseError they do not echo the input.
 func ParseExpiration(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err == nil {
+	if err == nil && strictRFC3339(s) {
 		return t, nil
 	}
 	reason := "not an RFC 3339 timestamp"
@@ -120,6 +120,21 @@ func ParseExpiration(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, &OutputError{Field: "Expiration", Reason: reason}
+}
+
+// strictRFC3339 reports whether s, which time.Parse accepted as
+// time.RFC3339Nano, is RFC 3339 as written: time.Parse also takes a comma
+// before the fraction and offsets up to +24:59.
+func strictRFC3339(s string) bool {
+	const secondsEnd = len("2006-01-02T15:04:05")
+	if len(s) > secondsEnd && s[secondsEnd] == ',' {
+		return false
+	}
+	if s[len(s)-1] == 'Z' {
+		return true
+	}
+	offset := s[len(s)-len("+07:00"):]
+	return offset[1:3] <= "23" && offset[4:6] <= "59"
 }
 
 func deref(s *string) string {
