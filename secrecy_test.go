@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -254,4 +255,48 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestSecrecyCacheVerbs prints the SDK's cache holding credentials with the
+// verbs the README calls safe, alone and inside an aws.Config with every
+// verb, and checks that the secrets stay out.
+//
+// fmt reads the cache's mutex and atomics unsynchronised, and the cache's
+// singleflight goroutine still unlocks its mutex after Retrieve returned:
+// the bubble's Wait lets that goroutine end, and orders its writes before
+// the printing.
+func TestSecrecyCacheVerbs(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the command is POSIX shell")
+	}
+	synctest.Test(t, testCacheVerbs)
+}
+
+func testCacheVerbs(t *testing.T) {
+	cache := provider.New("cat " + faults + "ok.json")
+	if _, err := cache.Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	synctest.Wait()
+	safe := []string{"%v", "%+v", "%#v", "%T", "%p", "%b", "%d", "%o", "%x", "%X", "%20v", "%#x"}
+	every := append([]string{"%s", "%q", "%t", "%c", "%U", "%O", "%e", "%E", "%f", "%F", "%g", "%G", "%y"}, safe...)
+	check := func(what, verb string, v any) {
+		s := fmt.Sprintf(verb, v)
+		for _, mark := range []string{faultSecret, faultToken} {
+			if strings.Contains(s, mark) {
+				t.Errorf("Sprintf(%q, %s) holds %q", verb, what, mark)
+			}
+		}
+	}
+	for _, verb := range safe {
+		check("cache", verb, cache)
+	}
+	for _, verb := range every {
+		check("aws.Config", verb, aws.Config{Credentials: cache})
+	}
+	// The trap the README warns of: if this stops printing the secret, the
+	// SDK changed and the README's list is out of date.
+	if s := fmt.Sprintf(every[0], cache); !strings.Contains(s, faultSecret) {
+		t.Logf("Sprintf(%%s, cache) no longer prints the secret key; the README's warning may be relaxed")
+	}
 }
