@@ -82,6 +82,9 @@ func (w *excerptWriter) String() string { return w.excerpt(nil) }
 // Secrets are found before the cut, in everything kept, so that one
 // written across a cut is not shown in part.
 func (w *excerptWriter) excerpt(stdout []byte) string {
+	if len(w.prefix) == 0 {
+		return ""
+	}
 	secrets := secretsIn(stdout)
 	suffix := slices.Concat(w.suffix[w.offset:], w.suffix[:w.offset])
 	var b []byte
