@@ -23,6 +23,7 @@ func TestParseExpiration(t *testing.T) {
 		{"2030-01-01T00:00:00,5+01:00", time.Time{}},
 		{"2030-01-01T00:00:00+25:00", time.Time{}},
 		{"2030-01-01T00:00:00", time.Time{}},
+		{"2030-01-01T0:00:00Z", time.Time{}},
 	}
 	for _, tt := range tests {
 		got, err := ParseExpiration(tt.in)

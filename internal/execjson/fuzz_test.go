@@ -79,9 +79,9 @@ func checkValid(t *testing.T, doc string, creds Credentials, now time.Time) {
 	}
 }
 
-// rfc3339 is the date-time production of RFC 3339, section 5.6, with an
+// rfc3339Grammar is the date-time production of RFC 3339, section 5.6, with an
 // upper-case T and Z.
-var rfc3339 = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`)
+var rfc3339Grammar = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`)
 
 // FuzzParseExpiration parses fuzzed timestamps. It must not panic; a
 // success must be RFC 3339 and print back to the same instant; an error must
@@ -113,7 +113,7 @@ func FuzzParseExpiration(f *testing.F) {
 			}
 			return
 		}
-		if !plant && !rfc3339.MatchString(s) {
+		if !plant && !rfc3339Grammar.MatchString(s) {
 			t.Errorf("ParseExpiration(%q) = %v; want an error: not RFC 3339", s, got)
 		}
 		again, err := ParseExpiration(got.Format(time.RFC3339Nano))
