@@ -65,6 +65,9 @@ func labelledSpans(buf []byte) []span {
 func secretsIn(stdout []byte) [][]byte {
 	var secrets [][]byte
 	add := func(v []byte) {
+		if literal := string(v); literal == "null" || literal == "true" || literal == "false" {
+			return // a JSON literal, not a value to hide in prose
+		}
 		if len(v) >= minSecret && !slices.ContainsFunc(secrets, func(s []byte) bool { return bytes.Equal(s, v) }) {
 			secrets = append(secrets, v)
 		}

@@ -161,10 +161,11 @@ func TestExcerptKeepsWords(t *testing.T) {
 		"error: session token: invalid",
 		"SessionToken expired at 2030-01-01T00:00:00Z; run aws sso login",
 		`{"SecretAccessKey":"abc"}`,
+		"no SessionToken: null",
 	} {
 		w := &excerptWriter{n: StderrExcerpt}
 		w.Write([]byte(text))
-		if got := w.excerpt([]byte(`{"SecretAccessKey":"abc"}`)); got != text {
+		if got := w.excerpt([]byte(`{"SecretAccessKey":"abc","SessionToken":null}`)); got != text {
 			t.Errorf("excerpt(%q) = %q; want it unchanged", text, got)
 		}
 	}
