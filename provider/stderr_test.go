@@ -14,8 +14,9 @@ import (
 
 // TestBlockedStderr sets Options.Stderr to the write end of a pipe nobody
 // reads. Every caller waiting on the cache must get its answer as it would
-// without the copy: credentials from a command that prints them, a timeout
-// within Timeout and a grace far shorter than the hang from one that hangs.
+// without the copy: credentials from a command that prints them (with a
+// minute's timeout, within the grace), a timeout within a one-second
+// Timeout and the grace, far shorter than the hang, from one that hangs.
 func TestBlockedStderr(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the commands are POSIX shell")
@@ -38,8 +39,13 @@ func TestBlockedStderr(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r, w := io.Pipe()
 			defer r.Close() // unblocks the copy
+			bound, runTimeout := grace, time.Minute
+			if tt.wantTimeout {
+				runTimeout = timeout
+				bound += timeout
+			}
 			cache := provider.New(script(t, tt.body), func(o *provider.Options) {
-				o.Stderr, o.Timeout = w, timeout
+				o.Stderr, o.Timeout = w, runTimeout
 			})
 			errs := make(chan error, callers)
 			var wg sync.WaitGroup
@@ -53,10 +59,10 @@ func TestBlockedStderr(t *testing.T) {
 			go func() { wg.Wait(); close(done) }()
 			select {
 			case <-done:
-			case <-time.After(timeout + grace):
+			case <-time.After(bound):
 				r.Close()
 				<-done
-				t.Fatalf("Retrieve still waiting after %v with a %v timeout", timeout+grace, timeout)
+				t.Fatalf("Retrieve still waiting after %v with a %v timeout", bound, runTimeout)
 			}
 			close(errs)
 			for err := range errs {
