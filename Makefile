@@ -38,3 +38,4 @@ race:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/execjson
 	$(GO) test -run='^$$' -fuzz='^FuzzParseExpiration$$' -fuzztime=$(FUZZTIME) ./internal/execjson
+	$(GO) test -run='^$$' -fuzz='^FuzzShProgram$$' -fuzztime=$(FUZZTIME) ./internal/execjson

@@ -202,7 +202,49 @@ func faultRows(t *testing.T) []fault {
 			expiredAfter: time.Second, want: gotCreds(expiring)},
 		{name: "Expiration a year ahead", command: "sh " + faults + "expiring.sh", expires: 365 * 24 * time.Hour,
 			want: gotCreds(expiring)},
+
+		// Secrets echoed to stderr: across the excerpt's cuts, in escaped
+		// forms, labelled as env lines, and in assignments before the
+		// program.
+		{name: "the reported producer: the document at 2040 of 4097 bytes of stderr", command: echoAt(2040, 4097, "plain", "plain"),
+			want: processFailure(1, nil, "bytes elided")},
+		{name: "secret key echoed across the excerpt's first cut", command: echoAt(cutAt(execjson.StderrExcerpt, 0), 6144, "plain", "plain"),
+			want: processFailure(1, nil, "bytes elided")},
+		{name: "session token echoed across the excerpt's first cut", command: echoAt(cutAt(execjson.StderrExcerpt, 1), 6144, "plain", "plain"),
+			want: processFailure(1, nil, "bytes elided")},
+		{name: "secret key echoed across the excerpt's last cut", command: echoAt(cutAt(6144-execjson.StderrExcerpt, 0), 6144, "plain", "plain"),
+			want: processFailure(1, nil, "bytes elided")},
+		{name: "session token echoed across the excerpt's last cut, past dropped bytes", command: echoAt(cutAt(64<<10-execjson.StderrExcerpt, 1), 64<<10, "plain", "plain"),
+			want: processFailure(1, nil, "bytes elided")},
+		{name: `slashes escaped on stdout (PHP's \/), echoed decoded`, command: echoAt(0, 0, "slashes", "plain"),
+			want: processFailure(1, nil, "debug: [redacted] [redacted]")},
+		{name: `= escaped on stdout (Gson's \u003d), echoed decoded`, command: echoAt(0, 0, "gson", "plain"),
+			want: processFailure(1, nil, "debug: [redacted] [redacted]")},
+		{name: "decoded on stdout, echoed with slashes escaped", command: echoAt(0, 0, "plain", "slashes"),
+			want: processFailure(1, nil, "debug: [redacted] [redacted]")},
+		{name: "env lines on stderr, nothing on stdout", command: echoAt(0, 0, "none", "env"),
+			want: processFailure(1, nil, "export AWS_SECRET_ACCESS_KEY=[redacted]")},
+		{name: "secrets in assignments before the program",
+			command: "BROKER_TOKEN=" + faultToken + " CREDS_URL='https://broker?token=" + faultSecret + "' " + faults + "echo-at.sh - 0 0 plain plain",
+			want:    processFailure(1, nil, "debug: [redacted] [redacted]")},
 	}
+}
+
+// echoAt is the command line of testdata/faults/echo-at.sh failing with the
+// secrets at offset at of total bytes of stderr.
+func echoAt(at, total int, stdout, stderr string) string {
+	return fmt.Sprintf("sh %secho-at.sh - %d %d %s %s", faults, at, total, stdout, stderr)
+}
+
+// cutAt is the offset at which echo-at.sh must start its stderr line for
+// the secret key (which 0) or the session token (which 1) to run across
+// offset cut, 20 bytes of it before the cut.
+func cutAt(cut, which int) int {
+	at := cut - len("debug: ") - 20
+	if which == 1 {
+		at -= len(faultSecret) + 1
+	}
+	return at
 }
 
 // faultRun is what one run of a fault row produced.

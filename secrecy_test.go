@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -53,8 +54,9 @@ var secretMarks = []string{faultSecret, faultToken, stdoutCanary, `{"Version"`}
 // with a Format or Error method must be safe under each.
 var allVerbs = []string{"%v", "%+v", "%#v", "%s", "%q"}
 
-// assertSecretFree fails if a secret mark shows in v printed with any of
-// allVerbs, in any error v wraps, or in a log line.
+// assertSecretFree fails if a secret mark, or a piece of the secret key or
+// session token, shows in v printed with any of allVerbs, in any error v
+// wraps, or in a log line.
 func assertSecretFree(t *testing.T, what string, v any, logs []string) {
 	t.Helper()
 	values := []any{v}
@@ -64,20 +66,38 @@ func assertSecretFree(t *testing.T, what string, v any, logs []string) {
 	for _, v := range values {
 		for _, verb := range allVerbs {
 			s := fmt.Sprintf(verb, v)
-			for _, mark := range secretMarks {
-				if strings.Contains(s, mark) {
-					t.Errorf("%s: Sprintf(%q, %T) holds %q: %s", what, verb, v, mark, s)
-				}
+			if mark := secretIn(s); mark != "" {
+				t.Errorf("%s: Sprintf(%q, %T) holds %q: %s", what, verb, v, mark, s)
 			}
 		}
 	}
 	for _, line := range logs {
-		for _, mark := range secretMarks {
-			if strings.Contains(line, mark) {
-				t.Errorf("%s: log line holds %q: %s", what, mark, line)
+		if mark := secretIn(line); mark != "" {
+			t.Errorf("%s: log line holds %q: %s", what, mark, line)
+		}
+	}
+}
+
+// secretPiece is how long a piece of the secret key or session token is
+// taken for a leak: a secret cut short is leaked all the same.
+const secretPiece = 10
+
+// secretIn returns the secret mark, or the piece of a secret, that s holds,
+// or "".
+func secretIn(s string) string {
+	for _, mark := range secretMarks {
+		if strings.Contains(s, mark) {
+			return mark
+		}
+	}
+	for _, secret := range []string{faultSecret, faultToken} {
+		for i := 0; i+secretPiece <= len(secret); i++ {
+			if piece := secret[i : i+secretPiece]; strings.Contains(s, piece) {
+				return piece
 			}
 		}
 	}
+	return ""
 }
 
 // wrapped returns err and every error it wraps.
@@ -254,4 +274,100 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestSecrecyCacheVerbs prints the SDK's cache holding credentials with the
+// verbs the README calls safe, alone and inside an aws.Config with every
+// verb, and checks that the secrets stay out.
+//
+// fmt reads the cache's mutex and atomics unsynchronised, and the cache's
+// singleflight goroutine still unlocks its mutex after Retrieve returned:
+// the bubble's Wait lets that goroutine end, and orders its writes before
+// the printing.
+func TestSecrecyCacheVerbs(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the command is POSIX shell")
+	}
+	synctest.Test(t, testCacheVerbs)
+}
+
+func testCacheVerbs(t *testing.T) {
+	cache := provider.New("cat " + faults + "ok.json")
+	if _, err := cache.Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	synctest.Wait()
+	safe := []string{"%v", "%+v", "%#v", "%T", "%p", "%b", "%d", "%o", "%x", "%X", "%20v", "%#x"}
+	every := append([]string{"%s", "%q", "%t", "%c", "%U", "%O", "%e", "%E", "%f", "%F", "%g", "%G", "%y"}, safe...)
+	check := func(what, verb string, v any) {
+		s := fmt.Sprintf(verb, v)
+		for _, mark := range []string{faultSecret, faultToken} {
+			if strings.Contains(s, mark) {
+				t.Errorf("Sprintf(%q, %s) holds %q", verb, what, mark)
+			}
+		}
+	}
+	for _, verb := range safe {
+		check("cache", verb, cache)
+	}
+	for _, verb := range every {
+		check("aws.Config", verb, aws.Config{Credentials: cache})
+	}
+	// The trap the README warns of: if this stops printing the secret, the
+	// SDK changed and the README's list is out of date.
+	if s := fmt.Sprintf(every[0], cache); !strings.Contains(s, faultSecret) {
+		t.Logf("Sprintf(%%s, cache) no longer prints the secret key; the README's warning may be relaxed")
+	}
+}
+
+// TestSecrecyStderrWarnings fails background refreshes with the secrets
+// echoed to stderr across the excerpt's cuts and in escaped forms, while
+// the first run's credentials are held, and checks the warnings.
+func TestSecrecyStderrWarnings(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the commands are POSIX shell")
+	}
+	tests := []struct {
+		name           string
+		at, total      int
+		stdout, stderr string
+	}{
+		{"the reported producer", 2040, 4097, "plain", "plain"},
+		{"secret key across the first cut", cutAt(execjson.StderrExcerpt, 0), 6144, "plain", "plain"},
+		{"session token across the last cut", cutAt(6144-execjson.StderrExcerpt, 1), 6144, "plain", "plain"},
+		{"escaped on stdout, decoded on stderr", 0, 0, "slashes", "plain"},
+		{"env lines, nothing on stdout", 0, 0, "none", "env"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			state := t.TempDir()
+			log := &logRecorder{}
+			creds := provider.New(fmt.Sprintf("sh %secho-at.sh %s %d %d %s %s", faults, state, tt.at, tt.total, tt.stdout, tt.stderr),
+				func(o *provider.Options) {
+					o.Strategy = strategy.Func(func(_, now time.Time) time.Time { return now }) // as early as allowed
+					o.MinRefreshInterval = 10 * time.Millisecond
+					o.Timeout = faultTimeout
+					o.Logger = log
+				})
+			ctx := context.Background()
+			warned := func() bool {
+				for _, line := range log.all() {
+					if strings.HasPrefix(line, string(logging.Warn)) {
+						return true
+					}
+				}
+				return false
+			}
+			for deadline := time.Now().Add(grace); !warned(); time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no warning %v after the refreshes began to fail; log:\n%s", grace, strings.Join(log.all(), "\n"))
+				}
+				if _, err := creds.Retrieve(ctx); err != nil {
+					t.Fatalf("Retrieve() error = %v; want the held credentials", err)
+				}
+			}
+			assertSecretFree(t, tt.name, nil, log.all())
+		})
+	}
 }

@@ -25,7 +25,8 @@ const (
 )
 
 // Options configures a [Provider]. The zero value of every field selects its
-// default.
+// default. The constructors apply the option functions in order and skip a
+// nil one.
 type Options struct {
 	// Strategy picks when each fetched credential set stops being served.
 	// Nil means strategy.AfterExpired{}: serve until expiry.
@@ -72,6 +73,10 @@ type Options struct {
 	// Stderr, if not nil, receives a copy of everything the command writes
 	// to stderr, such as aws-vault's MFA prompt or granted's browser notice.
 	// stderr is captured for errors either way and never read as output.
+	// A Stderr that is slow or blocks holds up no run past Timeout: the copy
+	// is written from a goroutine of its own, a run waits for it at most a
+	// second after the command ends, and what arrives while 64 KiB wait
+	// for it is dropped. Its write errors are ignored.
 	Stderr io.Writer
 
 	// Env is the command's environment, in os.Environ form. Nil means the

@@ -100,10 +100,17 @@ func NewProviderArgs(args []string, optFns ...func(*Options)) *Provider {
 func newProvider(cmd execjson.Command, optFns []func(*Options)) *Provider {
 	var o Options
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
 	o.setDefaults()
-	cmd.Env, cmd.Dir, cmd.Stdin, cmd.Stderr = o.Env, o.Dir, o.Stdin, o.Stderr
+	cmd.Env, cmd.Dir, cmd.Stdin = o.Env, o.Dir, o.Stdin
+	if o.Stderr != nil {
+		// One Tee for every run: a writer that blocks for good holds one
+		// goroutine, not one per run.
+		cmd.Stderr = execjson.NewTee(o.Stderr)
+	}
 	cmd.Timeout, cmd.MaxOutput = o.Timeout, o.MaxOutputBytes
 	return &Provider{cfg: &settings{cmd: cmd, options: o}, now: time.Now, run: execjson.Run}
 }
@@ -128,7 +135,7 @@ func (p *Provider) ProviderSources() []aws.CredentialSource {
 
 // String names the provider by program, without arguments.
 func (p *Provider) String() string {
-	return fmt.Sprintf("credential_process %q", p.cfg.cmd.Program())
+	return "credential_process " + execjson.QuoteProgram(p.cfg.cmd.Program())
 }
 
 // Format prints the provider as String does for every verb, so that %#v

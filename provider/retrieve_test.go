@@ -276,7 +276,7 @@ func TestProviderSources(t *testing.T) {
 }
 
 func TestLogCommandLine(t *testing.T) {
-	line := `echo '{"Version":1,"AccessKeyId":"AKIDLOGLINE00001","SecretAccessKey":"s"}' # --role admin`
+	line := `/bin/echo '{"Version":1,"AccessKeyId":"AKIDLOGLINE00001","SecretAccessKey":"s"}' # --role admin`
 	for _, optIn := range []bool{false, true} {
 		log := &recorder{}
 		p := provider.NewProvider(line, func(o *provider.Options) {
@@ -290,7 +290,7 @@ func TestLogCommandLine(t *testing.T) {
 		if got := strings.Contains(lines, "--role admin"); got != optIn {
 			t.Errorf("LogCommandLine=%v: arguments in the log = %v; log:\n%s", optIn, got, lines)
 		}
-		if !strings.Contains(lines, `credential_process "echo"`) && !optIn {
+		if !strings.Contains(lines, `credential_process "/bin/echo"`) && !optIn {
 			t.Errorf("log lacks the program name:\n%s", lines)
 		}
 	}

@@ -40,7 +40,7 @@ type ProcessError struct {
 // Error describes the failure, with the stderr excerpt when there is one.
 func (e *ProcessError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "credential_process %q", e.Program)
+	b.WriteString("credential_process " + QuoteProgram(e.Program))
 	if e.ExitCode >= 0 {
 		fmt.Fprintf(&b, " exited with status %d", e.ExitCode)
 	} else {
@@ -79,7 +79,7 @@ type OutputError struct {
 // is one.
 func (e *OutputError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "credential_process %q output", e.Program)
+	b.WriteString("credential_process " + QuoteProgram(e.Program) + " output")
 	if e.Field != "" {
 		fmt.Fprintf(&b, ": %s", e.Field)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -78,8 +79,12 @@ func checkValid(t *testing.T, doc string, creds Credentials, now time.Time) {
 	}
 }
 
+// rfc3339Grammar is the date-time production of RFC 3339, section 5.6, with an
+// upper-case T and Z.
+var rfc3339Grammar = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`)
+
 // FuzzParseExpiration parses fuzzed timestamps. It must not panic; a
-// success must print back, as RFC 3339, to the same instant; an error must
+// success must be RFC 3339 and print back to the same instant; an error must
 // be an *OutputError naming Expiration. When plant is set, the planted
 // secret is put into the input at pos, and the error must not hold it.
 //
@@ -107,6 +112,9 @@ func FuzzParseExpiration(f *testing.F) {
 				t.Fatalf("ParseExpiration() error holds the planted secret: %v", err)
 			}
 			return
+		}
+		if !plant && !rfc3339Grammar.MatchString(s) {
+			t.Errorf("ParseExpiration(%q) = %v; want an error: not RFC 3339", s, got)
 		}
 		again, err := ParseExpiration(got.Format(time.RFC3339Nano))
 		if err != nil || !again.Equal(got) {

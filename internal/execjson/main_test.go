@@ -63,6 +63,11 @@ func helper(behaviour string) {
 		}
 		fmt.Fprint(os.Stderr, "\nLAST LINE")
 		fmt.Println(validJSON(time.Now().Add(time.Hour)))
+	case "fail-crlf":
+		os.Stderr.WriteString("Login required: run aws sso login\r\nthen retry\r\n")
+		os.Exit(1)
+	case "stderr-at":
+		stderrAt()
 	case "hang":
 		time.Sleep(time.Hour)
 	default:

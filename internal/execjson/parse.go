@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -110,7 +111,7 @@ var naiveLayouts = []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:0
 // time.ParseError they do not echo the input.
 func ParseExpiration(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err == nil {
+	if err == nil && strictRFC3339(s) {
 		return t, nil
 	}
 	reason := "not an RFC 3339 timestamp"
@@ -121,6 +122,15 @@ func ParseExpiration(s string) (time.Time, error) {
 	}
 	return time.Time{}, &OutputError{Field: "Expiration", Reason: reason}
 }
+
+// rfc3339 is the shape of an RFC 3339 date-time: time.Parse also takes a
+// one-digit hour, a comma before the fraction and offsets up to +24:59.
+// The ranges of the other fields are time.Parse's to check.
+var rfc3339 = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$`)
+
+// strictRFC3339 reports whether s, which time.Parse accepted as
+// time.RFC3339Nano, is RFC 3339 as written.
+func strictRFC3339(s string) bool { return rfc3339.MatchString(s) }
 
 func deref(s *string) string {
 	if s == nil {

@@ -12,10 +12,10 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,50 +42,14 @@ type Command struct {
 	// Stdin is the command's standard input; nil is the null device.
 	Stdin io.Reader
 	// Stderr, if not nil, also receives everything the command writes to
-	// stderr. Its write errors are ignored.
+	// stderr, through a [Tee] (Stderr itself, if it is one), so that a
+	// writer that blocks does not hold up the run.
 	Stderr io.Writer
 	// Timeout bounds the run; it must be positive.
 	Timeout time.Duration
 	// MaxOutput is the most stdout may hold, in bytes; it must be positive.
 	MaxOutput int
 }
-
-// Program returns the program's name as written, without its arguments,
-// which may hold secrets. For a shell line it is the first word after any
-// VAR=value assignments, or "sh" when that word is shell syntax rather than
-// a name.
-func (c *Command) Program() string {
-	if len(c.Args) > 0 {
-		return c.Args[0]
-	}
-	s := strings.TrimSpace(c.Shell)
-	for s != "" {
-		var word string
-		if q := s[0]; q == '"' || q == '\'' {
-			end := strings.IndexByte(s[1:], q)
-			if end < 0 {
-				break
-			}
-			word, s = s[1:end+1], s[end+2:]
-		} else {
-			end := strings.IndexAny(s, " \t")
-			if end < 0 {
-				end = len(s)
-			}
-			word, s = s[:end], s[end:]
-		}
-		s = strings.TrimSpace(s)
-		if word == "" || strings.ContainsAny(word, "'\"{}$;|&<>()`") {
-			break
-		}
-		if !assignment.MatchString(word) {
-			return word
-		}
-	}
-	return "sh"
-}
-
-var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=[^=]*$`)
 
 // String returns the command as it runs: the shell line, or the arguments
 // quoted and joined. It may hold secrets; it is for logs the user opted into.
@@ -133,37 +97,49 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
 	if c.Stderr != nil {
-		cmd.Stderr = io.MultiWriter(stderr, ignoreErrors{c.Stderr})
+		tee := teeFor(c.Stderr)
+		cmd.Stderr = io.MultiWriter(stderr, tee)
+		defer tee.flush(runCtx)
 	}
 	cmd.WaitDelay = waitDelay
+	var interrupted atomic.Bool // the timeout or ctx reached the command before it exited
+	cancelCmd := cmd.Cancel
+	cmd.Cancel = func() error {
+		interrupted.Store(true)
+		return cancelCmd()
+	}
 
 	start := time.Now()
 	err := cmd.Run()
 	elapsed := time.Since(start)
+	// Whatever the outcome, nothing the command started outlives the run:
+	// a descendant may still run after the command exited, zero or not.
+	killGroup(cmd)
 	if errors.Is(err, exec.ErrWaitDelay) {
 		// The command exited 0 but a descendant kept its pipes open: the
-		// output is complete, the straggler is ended.
-		killGroup(cmd)
+		// output is complete.
 		err = nil
 	}
 	if err == nil && context.Cause(runCtx) == ErrOutputTooLarge {
 		err = errors.New("killed")
 	}
 	if err == nil {
-		return Result{Stdout: stdout.buf, Stderr: Scrub(stderr.String(), stdout.buf), Duration: elapsed}, nil
+		return Result{Stdout: stdout.buf, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed}, nil
 	}
 
-	perr := &ProcessError{Program: c.Program(), ExitCode: -1, Stderr: Scrub(stderr.String(), stdout.buf), Duration: elapsed, Err: err}
+	perr := &ProcessError{Program: c.Program(), ExitCode: -1, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed, Err: err}
 	var exitErr *exec.ExitError
 	switch cause := context.Cause(runCtx); {
 	case cause == ErrOutputTooLarge:
 		perr.Err = fmt.Errorf("stdout exceeded %d bytes: %w", c.MaxOutput, ErrOutputTooLarge)
+	case errors.As(err, &exitErr) && exitErr.Exited() && !interrupted.Load():
+		// The command exited on its own; a deadline that passed while the
+		// run waited for a descendant's pipes did not stop it.
+		perr.ExitCode = exitErr.ExitCode()
 	case cause == errTimedOut:
 		perr.Err = fmt.Errorf("%w after %v: %w", errTimedOut, c.Timeout, context.DeadlineExceeded)
 	case ctx.Err() != nil:
 		perr.Err = ctx.Err()
-	case errors.As(err, &exitErr):
-		perr.ExitCode = exitErr.ExitCode()
 	}
 	return Result{}, perr
 }
@@ -216,12 +192,5 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 		return 0, ErrOutputTooLarge
 	}
 	w.buf = append(w.buf, p...)
-	return len(p), nil
-}
-
-type ignoreErrors struct{ w io.Writer }
-
-func (w ignoreErrors) Write(p []byte) (int, error) {
-	w.w.Write(p) //nolint:errcheck // a broken tee must not fail the run
 	return len(p), nil
 }

@@ -1,25 +1,172 @@
 package execjson
 
 import (
+	"bytes"
+	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 )
 
-// secretValue finds the values of the secret keys in stdout, even in a
-// document cut short, so that a producer that also echoes its output to
-// stderr (a debug mode, a wrapper script with set -x) cannot leak them
-// through an error.
-var secretValue = regexp.MustCompile(`(?i)"(?:SecretAccessKey|SessionToken)"\s*:\s*"([^"]+)`)
+// redactedMark replaces every secret found in a stderr excerpt.
+const redactedMark = "[redacted]"
 
-// Scrub replaces in stderr every secret value that stdout holds.
-func Scrub(stderr string, stdout []byte) string {
-	if stderr == "" || len(stdout) == 0 {
-		return stderr
+// minSecret is the shortest value taken for a secret: shorter ones would
+// redact ordinary words and hide nothing worth hiding.
+const minSecret = 4
+
+// secretMember finds the members of the secret keys in stdout, in any
+// object, even in a document cut short, so that a producer that also
+// echoes its output to stderr (a debug mode, a wrapper script with set -x)
+// cannot leak them through an error. The value is a string as printed,
+// escapes included, or a bare scalar.
+var secretMember = regexp.MustCompile(`(?i)"(?:SecretAccessKey|SessionToken)"\s*:\s*(?:"((?:[^"\\]|\\.)*)|([^\s,}\]"]+))`)
+
+// secretAssignment finds a secret that stderr itself labels, whatever
+// stdout holds: env lines (export AWS_SECRET_ACCESS_KEY=...), ini lines
+// (aws_session_token = ...), and JSON members, escaped one level or not.
+// The value is taken up to a delimiter, JSON escapes included; values under
+// 8 characters are not secrets but words ("session token: invalid").
+// It is tried only where a label starts (see labels): unanchored, the
+// regular expression costs a millisecond per excerpt.
+var secretAssignment = regexp.MustCompile(`^(?i)(?:secret_?access_?key|session_?token|security_?token)\\*["']?\s*[:=]\s*\\*["']?((?:\\u[0-9a-f]{4}|\\[\\/bfnrt]|[^\s"'\\,;&}]){8,})`)
+
+// labels are how secretAssignment's labels start, in lower case.
+var labels = [][]byte{[]byte("secret"), []byte("session"), []byte("security")}
+
+// labelledSpans returns the values secretAssignment finds in buf.
+func labelledSpans(buf []byte) []span {
+	lower := make([]byte, len(buf)) // ASCII only, so that offsets stay put
+	for i, c := range buf {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
 	}
-	for _, m := range secretValue.FindAllSubmatch(stdout, -1) {
-		if v := string(m[1]); len(v) >= 4 {
-			stderr = strings.ReplaceAll(stderr, v, "[redacted]")
+	var spans []span
+	for _, l := range labels {
+		for i := 0; ; {
+			j := bytes.Index(lower[i:], l)
+			if j < 0 {
+				break
+			}
+			i += j
+			if m := secretAssignment.FindSubmatchIndex(buf[i:]); m != nil {
+				spans = append(spans, span{i + m[2], i + m[3]})
+			}
+			i++
 		}
 	}
-	return stderr
+	return spans
+}
+
+// secretsIn returns the secret values stdout holds, both as printed and
+// decoded: a producer may echo either to stderr.
+func secretsIn(stdout []byte) [][]byte {
+	var secrets [][]byte
+	add := func(v []byte) {
+		if literal := string(v); literal == "null" || literal == "true" || literal == "false" {
+			return // a JSON literal, not a value to hide in prose
+		}
+		if len(v) >= minSecret && !slices.ContainsFunc(secrets, func(s []byte) bool { return bytes.Equal(s, v) }) {
+			secrets = append(secrets, v)
+		}
+	}
+	for _, m := range secretMember.FindAllSubmatch(stdout, -1) {
+		raw := m[1]
+		if raw == nil {
+			raw = m[2]
+		}
+		add(raw)
+		add(jsonView(raw).text)
+	}
+	// Keys spelled with escapes ("Secret\u0041ccessKey") decode to the
+	// names Parse reads but escape the pattern above.
+	var doc map[string]json.RawMessage
+	if json.Unmarshal(bytes.TrimPrefix(stdout, utf8BOM), &doc) == nil {
+		for k, raw := range doc {
+			if !strings.EqualFold(k, "SecretAccessKey") && !strings.EqualFold(k, "SessionToken") {
+				continue
+			}
+			var s string
+			if json.Unmarshal(raw, &s) == nil {
+				add([]byte(s))
+			} else {
+				add(bytes.TrimSpace(raw))
+			}
+		}
+	}
+	return secrets
+}
+
+// span is a byte range [start, end) to redact.
+type span struct{ start, end int }
+
+// secretSpans returns where buf holds a secret: a labelled one, or one of
+// secrets as written or in any JSON-escaped form (\/, \u003d, upper or
+// lower hex, escaped once or twice) or percent-encoded. cutBefore and
+// cutAfter say that buf was cut from a longer stream at its start or end:
+// a secret that runs across such an edge is redacted up to it.
+func secretSpans(buf []byte, secrets [][]byte, cutBefore, cutAfter bool) []span {
+	spans := labelledSpans(buf)
+	if len(secrets) == 0 {
+		return spans
+	}
+	views := []view{identity(buf)}
+	if bytes.IndexByte(buf, '\\') >= 0 {
+		json1 := jsonView(buf)
+		views = append(views, json1, json1.then(jsonView(json1.text)))
+	}
+	if bytes.IndexByte(buf, '%') >= 0 {
+		views = append(views, percentView(buf))
+	}
+	for _, v := range views {
+		for _, s := range secrets {
+			for i := 0; ; {
+				j := bytes.Index(v.text[i:], s)
+				if j < 0 {
+					break
+				}
+				spans = append(spans, v.source(i+j, i+j+len(s)))
+				i += j + 1
+			}
+		}
+	}
+	for _, s := range secrets {
+		// Past scrubOverlap, a secret cut by the edge reaches the part of
+		// buf that is shown; a shorter piece stays in the part cut off.
+		for k := len(s) - 1; k > scrubOverlap; k-- {
+			if cutAfter && bytes.HasSuffix(buf, s[:k]) {
+				spans = append(spans, span{len(buf) - k, len(buf)})
+				break
+			}
+		}
+		for k := len(s) - 1; k > scrubOverlap; k-- {
+			if cutBefore && bytes.HasPrefix(buf, s[len(s)-k:]) {
+				spans = append(spans, span{0, k})
+				break
+			}
+		}
+	}
+	return spans
+}
+
+// redact returns buf[lo:hi] with every span, clipped to it, replaced by
+// redactedMark; overlapping and adjacent spans make one mark.
+func redact(buf []byte, spans []span, lo, hi int) []byte {
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	out := make([]byte, 0, hi-lo)
+	pos, marked := lo, false // marked: out ends with the mark for buf[:pos]
+	for _, s := range spans {
+		start, end := max(s.start, pos), min(s.end, hi)
+		if start >= end {
+			continue
+		}
+		if start > pos || !marked {
+			out = append(out, buf[pos:start]...)
+			out = append(out, redactedMark...)
+		}
+		pos, marked = end, true
+	}
+	return append(out, buf[pos:hi]...)
 }

@@ -2,44 +2,52 @@ package execjson
 
 import (
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 )
 
+// scrubOverlap is how many bytes past each cut of the excerpt are kept,
+// unshown, so that a secret written across a cut is found whole and
+// redacted on the side that is shown. Secrets are a few hundred bytes; this
+// leaves room for their escaped forms.
+const scrubOverlap = 8 << 10
+
 // excerptWriter keeps the first and last n bytes written to it, like the
 // prefixSuffixSaver os/exec uses for ExitError.Stderr, so that a command that
 // floods stderr costs bounded memory and its error still shows both the
-// first complaint and the last.
+// first complaint and the last. It keeps scrubOverlap bytes more on each
+// side, for the scrubbing.
 type excerptWriter struct {
 	n       int
 	prefix  []byte
 	suffix  []byte // ring buffer once full
 	offset  int    // next write position in suffix once it is full
-	skipped int64
+	skipped int64  // bytes in neither prefix nor suffix
 }
 
 func (w *excerptWriter) Write(p []byte) (int, error) {
-	total := len(p)
-	if room := w.n - len(w.prefix); room > 0 {
+	total, keep := len(p), w.n+scrubOverlap
+	if room := keep - len(w.prefix); room > 0 {
 		k := min(room, len(p))
 		w.prefix = append(w.prefix, p[:k]...)
 		p = p[k:]
 	}
-	if len(p) > w.n {
-		w.skipped += int64(len(p) - w.n)
-		p = p[len(p)-w.n:]
+	if len(p) > keep {
+		w.skipped += int64(len(p) - keep)
+		p = p[len(p)-keep:]
 	}
 	for len(p) > 0 {
-		if len(w.suffix) < w.n {
-			k := min(w.n-len(w.suffix), len(p))
+		if len(w.suffix) < keep {
+			k := min(keep-len(w.suffix), len(p))
 			w.suffix = append(w.suffix, p[:k]...)
 			p = p[k:]
 			continue
 		}
 		k := copy(w.suffix[w.offset:], p)
 		w.skipped += int64(k)
-		w.offset = (w.offset + k) % w.n
+		w.offset = (w.offset + k) % keep
 		p = p[k:]
 	}
 	return total, nil
@@ -63,18 +71,43 @@ func (w *excerptWriter) ReadFrom(r io.Reader) (int64, error) {
 	}
 }
 
-// String returns the excerpt as printable text: invalid UTF-8 and control
-// characters other than newline and tab are replaced, and surrounding space
-// is trimmed.
-func (w *excerptWriter) String() string {
-	var b strings.Builder
-	b.Write(w.prefix)
-	if w.skipped > 0 {
-		b.WriteString("\n... [" + strconv.FormatInt(w.skipped, 10) + " bytes elided] ...\n")
+// String returns the excerpt as excerpt does, for a run without stdout.
+func (w *excerptWriter) String() string { return w.excerpt(nil) }
+
+// excerpt returns the first and last n bytes with the middle elided, every
+// secret of stdout and every labelled secret replaced, CRLF line ends made
+// LF, and the rest as printable: invalid UTF-8 and control characters other
+// than newline and tab are replaced, and surrounding space is trimmed.
+//
+// Secrets are found before the cut, in everything kept, so that one
+// written across a cut is not shown in part.
+func (w *excerptWriter) excerpt(stdout []byte) string {
+	if len(w.prefix) == 0 {
+		return ""
 	}
-	b.Write(w.suffix[w.offset:])
-	b.Write(w.suffix[:w.offset])
-	return printable(b.String())
+	secrets := secretsIn(stdout)
+	suffix := slices.Concat(w.suffix[w.offset:], w.suffix[:w.offset])
+	var b []byte
+	if w.skipped == 0 {
+		whole := slices.Concat(w.prefix, suffix)
+		spans := secretSpans(whole, secrets, false, false)
+		if len(whole) <= 2*w.n {
+			b = redact(whole, spans, 0, len(whole))
+		} else {
+			b = slices.Concat(redact(whole, spans, 0, w.n), elided(len(whole)-2*w.n),
+				redact(whole, spans, len(whole)-w.n, len(whole)))
+		}
+	} else {
+		total := int64(len(w.prefix)+len(suffix)) + w.skipped
+		b = slices.Concat(redact(w.prefix, secretSpans(w.prefix, secrets, false, true), 0, w.n),
+			elided(total-2*int64(w.n)),
+			redact(suffix, secretSpans(suffix, secrets, true, false), len(suffix)-w.n, len(suffix)))
+	}
+	return printable(strings.ReplaceAll(string(b), "\r\n", "\n"))
+}
+
+func elided[N int | int64](n N) []byte {
+	return []byte("\n... [" + strconv.FormatInt(int64(n), 10) + " bytes elided] ...\n")
 }
 
 func printable(s string) string {

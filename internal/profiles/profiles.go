@@ -39,7 +39,9 @@ func Load(ctx context.Context, prefix, profile string, optFns ...func(*config.Lo
 		opts.CredentialsFiles = []string{f}
 	}
 	for _, fn := range optFns {
-		fn(&opts)
+		if fn != nil {
+			fn(&opts)
+		}
 	}
 	// As LoadSharedConfigProfile does, nil means the default file and an
 	// empty slice means none.

@@ -34,6 +34,31 @@ fail)
 	echo "producer: the SSO session has expired; run aws sso login" >&2
 	exit 3
 	;;
+echo-at)
+	# echo-at AT TOTAL STATUS: the secrets, unlabelled, on stderr after AT
+	# bytes of padding, padded to TOTAL bytes; the credentials on stdout;
+	# exit STATUS.
+	line="debug: $secret $token"
+	rest=$(($3 - $2 - ${#line}))
+	{
+		head -c "$2" /dev/zero | tr '\0' .
+		printf '%s' "$line"
+		[ "$rest" -le 0 ] || head -c "$rest" /dev/zero | tr '\0' .
+	} >&2
+	creds 1 ',"Expiration":"2030-01-01T01:30:00Z"'
+	exit "$4"
+	;;
+echo-escaped)
+	# Slashes escaped on stdout as PHP escapes them; decoded on stderr.
+	echo "debug: $secret $token" >&2
+	creds 1 ',"Expiration":"2030-01-01T01:30:00Z"' | sed 's|/|\\/|g'
+	exit 1
+	;;
+echo-env)
+	# The secrets as env lines on stderr, nothing on stdout.
+	printf 'export AWS_SECRET_ACCESS_KEY=%s\nexport AWS_SESSION_TOKEN=%s\n' "$secret" "$token" >&2
+	exit 1
+	;;
 slow) exec sleep 30 ;;
 *)
 	echo "producer.sh: unknown mode $1" >&2

@@ -1,0 +1,123 @@
+package execjson
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestRunBlockedStderr gives runs a Stderr that never takes a byte, the
+// write end of a pipe nobody reads: the run must end as it would without
+// one. A hung command times out within its timeout and a grace far shorter
+// than the hang; the others, with a minute's timeout, end within the grace.
+func TestRunBlockedStderr(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the commands are POSIX shell")
+	}
+	const grace = 10 * time.Second
+	tests := []struct {
+		name        string
+		cmd         Command
+		wantTimeout bool
+	}{
+		{"prompt then output", shell(`echo "MFA code:" >&2; echo '{}'`), false},
+		{"prompt then hang", shell(`echo "MFA code:" >&2; sleep 60`), true},
+		{"flood", self(t, "flood-stderr"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, w := io.Pipe()
+			defer r.Close() // unblocks the copy
+			tt.cmd.Stderr = w
+			bound := grace
+			if tt.wantTimeout {
+				tt.cmd.Timeout = time.Second
+				bound += tt.cmd.Timeout
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := Run(context.Background(), tt.cmd)
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				var pe *ProcessError
+				if timedOut := errors.As(err, &pe) && pe.Timeout(); timedOut != tt.wantTimeout || err != nil && !tt.wantTimeout {
+					t.Errorf("Run() error = %v; want a timeout: %v", err, tt.wantTimeout)
+				}
+			case <-time.After(bound):
+				r.Close()
+				<-done
+				t.Fatalf("Run() still running after %v, with a %v timeout", bound, tt.cmd.Timeout)
+			}
+		})
+	}
+}
+
+// TestTeeSharedByRuns runs several commands through one Tee whose writer
+// blocks, then lets it go: the runs end on their own, the writer receives
+// the start of what was written, in order, and the Tee keeps no goroutine
+// once drained.
+func TestTeeSharedByRuns(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the commands are POSIX shell")
+	}
+	w := &gate{release: make(chan struct{})}
+	tee := NewTee(w)
+	for i := range 3 {
+		c := shell(`echo "run ` + string(rune('0'+i)) + `" >&2; echo '{}'`)
+		c.Stderr = tee
+		if _, err := Run(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(w.release)
+	tee.flush(context.Background())
+	if got, want := w.String(), "run 0\nrun 1\nrun 2\n"; got != want {
+		t.Errorf("Stderr received %q; want %q", got, want)
+	}
+}
+
+// TestTeeDropsPastQueue writes more than the queue holds to a blocked
+// writer: the start is kept, the rest is dropped, and Write never blocks.
+func TestTeeDropsPastQueue(t *testing.T) {
+	w := &gate{release: make(chan struct{})}
+	tee := NewTee(w)
+	chunk := []byte(strings.Repeat("x", 1000) + "\n")
+	for range 2 * teeQueue / len(chunk) {
+		if n, err := tee.Write(chunk); n != len(chunk) || err != nil {
+			t.Fatalf("Write() = %d, %v; want %d, nil", n, err, len(chunk))
+		}
+	}
+	close(w.release)
+	tee.flush(context.Background())
+	if n := len(w.String()); n < teeQueue || n > teeQueue+len(chunk) {
+		t.Errorf("writer received %d bytes; want the queue's %d and at most one write more", n, teeQueue)
+	}
+}
+
+// gate is a writer that blocks until release is closed.
+type gate struct {
+	release chan struct{}
+	mu      sync.Mutex // guards buf
+	buf     bytes.Buffer
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	<-g.release
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.buf.Write(p)
+}
+
+func (g *gate) String() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.buf.String()
+}
