@@ -138,7 +138,10 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	cmd.WaitDelay = waitDelay
 
 	start := time.Now()
-	err := cmd.Run()
+	tty, err := lendTerminal(runCtx, cmd, c.Stdin)
+	if err == nil {
+		err = tty.takeBack(cmd, cmd.Run())
+	}
 	elapsed := time.Since(start)
 	if errors.Is(err, exec.ErrWaitDelay) {
 		// The command exited 0 but a descendant kept its pipes open: the
@@ -160,6 +163,8 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		perr.Err = fmt.Errorf("stdout exceeded %d bytes: %w", c.MaxOutput, ErrOutputTooLarge)
 	case cause == errTimedOut:
 		perr.Err = fmt.Errorf("%w after %v: %w", errTimedOut, c.Timeout, context.DeadlineExceeded)
+	case errors.Is(err, ErrInterrupted):
+		// Before ctx: the re-raised signal may already have cancelled it.
 	case ctx.Err() != nil:
 		perr.Err = ctx.Err()
 	case errors.As(err, &exitErr):

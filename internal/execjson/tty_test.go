@@ -1,0 +1,175 @@
+//go:build linux || darwin
+
+package execjson
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
+)
+
+// ttyDriverEnv makes the test binary a driver on a terminal: it runs the
+// shell line in ttyScriptEnv through Run with the terminal as stdin, and
+// prints a proctest.Report. It is read in init, before TestMain, so that
+// main_test.go stays platform-neutral.
+const (
+	ttyDriverEnv  = "EXECJSON_TTY_DRIVER"
+	ttyScriptEnv  = "EXECJSON_TTY_SCRIPT"
+	ttyTimeoutEnv = "EXECJSON_TTY_TIMEOUT"
+)
+
+func init() {
+	if os.Getenv(ttyDriverEnv) != "" {
+		os.Exit(proctest.Drive(runOnTerminal))
+	}
+}
+
+func runOnTerminal() (string, bool, error) {
+	timeout, err := time.ParseDuration(os.Getenv(ttyTimeoutEnv))
+	if err != nil {
+		return "", false, err
+	}
+	res, err := Run(context.Background(), Command{
+		Shell:     os.Getenv(ttyScriptEnv),
+		Stdin:     os.Stdin,
+		Stderr:    os.Stderr,
+		Timeout:   timeout,
+		MaxOutput: 64 << 10,
+	})
+	if err != nil {
+		return "", errors.Is(err, ErrInterrupted), err
+	}
+	creds, err := Parse(res.Stdout, time.Now())
+	return creds.AccessKeyID, false, err
+}
+
+// Producers that prompt: one on stderr reading stdin, as aws-vault does,
+// and one on /dev/tty that turns echo off first, as a password prompt does.
+// Each records its pid, which is also its process group's id.
+// withChild adds a background child that ignores SIGINT, as sh starts it.
+const (
+	promptStderr = `echo $$ >"$PIDFILE"
+printf 'Enter MFA code: ' >&2
+read code
+printf '{"Version":1,"AccessKeyId":"AKIDEXAMPLE%s","SecretAccessKey":"s"}\n' "$code"
+`
+	promptTTYNoEcho = `echo $$ >"$PIDFILE"
+stty -echo </dev/tty
+printf 'Password: ' >/dev/tty
+read code </dev/tty
+printf '{"Version":1,"AccessKeyId":"AKIDEXAMPLE%s","SecretAccessKey":"s"}\n' "$code"
+`
+)
+
+func withChild(script string) string {
+	pidLine, rest, _ := strings.Cut(script, "\n")
+	return pidLine + "\nsleep 60 >/dev/null 2>&1 &\n" + rest
+}
+
+// startDriver runs script through Run in a driver on a new terminal.
+func startDriver(t *testing.T, script string, timeout time.Duration) (*proctest.Terminal, *strings.Builder, string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), ttyDriverEnv+"=1", ttyScriptEnv+"="+script,
+		ttyTimeoutEnv+"="+timeout.String(), "PIDFILE="+pidfile)
+	stdout := new(strings.Builder)
+	cmd.Stdout = stdout
+	return proctest.StartOnTerminal(t, cmd), stdout, pidfile
+}
+
+func TestRunTerminalPrompt(t *testing.T) {
+	tests := []struct {
+		name, script, prompt string
+	}{
+		{"stderr and stdin", promptStderr, "Enter MFA code: "},
+		{"dev tty without echo", promptTTYNoEcho, "Password: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			term, stdout, pidfile := startDriver(t, tt.script, time.Minute)
+			term.WaitFor(t, tt.prompt)
+			typed := time.Now()
+			term.Type(t, "123456\r")
+			err := term.Wait(t)
+			sinceTyped := time.Since(typed)
+			if err != nil {
+				t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
+			}
+			r := proctest.DecodeReport(t, []byte(stdout.String()))
+			if r.Err != "" || r.Value != "AKIDEXAMPLE123456" {
+				t.Errorf("run on a terminal = %q, %q; want AKIDEXAMPLE123456, no error", r.Value, r.Err)
+			}
+			r.CheckRestored(t)
+			proctest.GroupGone(t, proctest.ReadPID(t, pidfile))
+			// Functional bound: a stopped producer waits for the minute's
+			// timeout; one that gets the code answers in milliseconds.
+			if sinceTyped > 5*time.Second {
+				t.Errorf("driver took %v after the code was typed; want well under a second", sinceTyped)
+			}
+			t.Logf("from code typed to driver exit: %v", sinceTyped)
+		})
+	}
+}
+
+func TestRunTerminalInterrupt(t *testing.T) {
+	tests := []struct {
+		name, script, prompt string
+	}{
+		{"stderr and stdin", promptStderr, "Enter MFA code: "},
+		{"dev tty without echo and a child", withChild(promptTTYNoEcho), "Password: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			term, stdout, pidfile := startDriver(t, tt.script, time.Minute)
+			term.WaitFor(t, tt.prompt)
+			pgid := proctest.ReadPID(t, pidfile)
+			typed := time.Now()
+			term.Type(t, "12\x03")
+			if err := term.Wait(t); err != nil {
+				t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
+			}
+			sinceTyped := time.Since(typed)
+			r := proctest.DecodeReport(t, []byte(stdout.String()))
+			if !r.Interrupted || !r.GotSIGINT {
+				t.Errorf("Ctrl-C: run error %q (interrupted %v), driver got SIGINT %v; want interrupted, and SIGINT passed on",
+					r.Err, r.Interrupted, r.GotSIGINT)
+			}
+			r.CheckRestored(t)
+			proctest.GroupGone(t, pgid)
+			if sinceTyped > 5*time.Second {
+				t.Errorf("driver took %v after Ctrl-C; want well under a second", sinceTyped)
+			}
+			t.Logf("from Ctrl-C to driver exit: %v", sinceTyped)
+		})
+	}
+}
+
+func TestRunTerminalTimeout(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	term, stdout, pidfile := startDriver(t, promptTTYNoEcho, timeout)
+	term.WaitFor(t, "Password: ")
+	if err := term.Wait(t); err != nil {
+		t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
+	}
+	r := proctest.DecodeReport(t, []byte(stdout.String()))
+	if !strings.Contains(r.Err, "timed out after "+timeout.String()) {
+		t.Errorf("unanswered prompt: error %q; want a timeout", r.Err)
+	}
+	if limit := timeout + waitDelay + time.Second; r.Seconds > limit.Seconds() {
+		t.Errorf("unanswered prompt: Run took %.3fs; want within %v", r.Seconds, limit)
+	}
+	r.CheckRestored(t)
+	proctest.GroupGone(t, proctest.ReadPID(t, pidfile))
+}
