@@ -7,12 +7,18 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
+	"golang.org/x/sys/unix"
 )
 
 // ttyDriverEnv makes the test binary a driver on a terminal: it runs the
@@ -20,9 +26,11 @@ import (
 // prints a proctest.Report. It is read in init, before TestMain, so that
 // main_test.go stays platform-neutral.
 const (
-	ttyDriverEnv  = "EXECJSON_TTY_DRIVER"
-	ttyScriptEnv  = "EXECJSON_TTY_SCRIPT"
-	ttyTimeoutEnv = "EXECJSON_TTY_TIMEOUT"
+	ttyDriverEnv     = "EXECJSON_TTY_DRIVER"
+	ttyScriptEnv     = "EXECJSON_TTY_SCRIPT"
+	ttyTimeoutEnv    = "EXECJSON_TTY_TIMEOUT"
+	ttyRunsEnv       = "EXECJSON_TTY_RUNS"
+	ttyBackgroundEnv = "EXECJSON_TTY_BACKGROUND"
 )
 
 func init() {
@@ -31,23 +39,71 @@ func init() {
 	}
 }
 
+// runOnTerminal is the driver: ttyRunsEnv runs at once (default one), and
+// with ttyBackgroundEnv set, from the background, another job holding the
+// terminal. The value is the access key ids returned, sorted, or "kept"
+// when the other job still holds the terminal afterwards.
 func runOnTerminal() (string, bool, error) {
 	timeout, err := time.ParseDuration(os.Getenv(ttyTimeoutEnv))
 	if err != nil {
 		return "", false, err
 	}
-	res, err := Run(context.Background(), Command{
+	runs, _ := strconv.Atoi(os.Getenv(ttyRunsEnv))
+	if os.Getenv(ttyBackgroundEnv) != "" {
+		return runInBackground(timeout)
+	}
+	c := Command{
 		Shell:     os.Getenv(ttyScriptEnv),
 		Stdin:     os.Stdin,
 		Stderr:    os.Stderr,
 		Timeout:   timeout,
 		MaxOutput: 64 << 10,
-	})
-	if err != nil {
-		return "", errors.Is(err, ErrInterrupted), err
 	}
-	creds, err := Parse(res.Stdout, time.Now())
-	return creds.AccessKeyID, false, err
+	ids := make([]string, max(runs, 1))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			res, err := Run(context.Background(), c)
+			if err == nil {
+				var creds Credentials
+				creds, err = Parse(res.Stdout, time.Now())
+				ids[i] = creds.AccessKeyID
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	err = errors.Join(errs...)
+	slices.Sort(ids)
+	return strings.Join(ids, " "), errors.Is(err, ErrInterrupted), err
+}
+
+// runInBackground puts another job in the terminal's foreground, runs the
+// script and reports whether that job kept the terminal.
+func runInBackground(timeout time.Duration) (string, bool, error) {
+	job := exec.Command("sleep", "60")
+	job.Stdin = os.Stdin
+	job.SysProcAttr = &syscall.SysProcAttr{Foreground: true, Ctty: 0}
+	if err := job.Start(); err != nil {
+		return "", false, err
+	}
+	_, runErr := Run(context.Background(), Command{
+		Shell: os.Getenv(ttyScriptEnv), Stdin: os.Stdin, Stderr: os.Stderr, Timeout: timeout, MaxOutput: 64 << 10,
+	})
+	fg, err := unix.IoctlGetInt(0, unix.TIOCGPGRP)
+	job.Process.Kill() //nolint:errcheck // ended either way
+	job.Wait()         //nolint:errcheck // killed
+	// Back to the foreground, as the user's shell would put this job.
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	if err := unix.IoctlSetPointerInt(0, unix.TIOCSPGRP, unix.Getpgrp()); err != nil {
+		return "", false, err
+	}
+	if err != nil || fg != job.Process.Pid {
+		return "taken", false, runErr
+	}
+	return "kept", false, runErr
 }
 
 // Producers that prompt: one on stderr reading stdin, as aws-vault does,
@@ -74,7 +130,7 @@ func withChild(script string) string {
 }
 
 // startDriver runs script through Run in a driver on a new terminal.
-func startDriver(t *testing.T, script string, timeout time.Duration) (*proctest.Terminal, *strings.Builder, string) {
+func startDriver(t *testing.T, script string, timeout time.Duration, env ...string) (*proctest.Terminal, *strings.Builder, string) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -84,6 +140,7 @@ func startDriver(t *testing.T, script string, timeout time.Duration) (*proctest.
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), ttyDriverEnv+"=1", ttyScriptEnv+"="+script,
 		ttyTimeoutEnv+"="+timeout.String(), "PIDFILE="+pidfile)
+	cmd.Env = append(cmd.Env, env...)
 	stdout := new(strings.Builder)
 	cmd.Stdout = stdout
 	return proctest.StartOnTerminal(t, cmd), stdout, pidfile
@@ -169,6 +226,39 @@ func TestRunTerminalTimeout(t *testing.T) {
 	}
 	if limit := timeout + waitDelay + time.Second; r.Seconds > limit.Seconds() {
 		t.Errorf("unanswered prompt: Run took %.3fs; want within %v", r.Seconds, limit)
+	}
+	r.CheckRestored(t)
+	proctest.GroupGone(t, proctest.ReadPID(t, pidfile))
+}
+
+// Two runs prompting at once take turns: each gets its own answer.
+func TestRunTerminalOneAtATime(t *testing.T) {
+	term, stdout, _ := startDriver(t, promptStderr, time.Minute, ttyRunsEnv+"=2")
+	term.WaitFor(t, "Enter MFA code: ")
+	term.Type(t, "111111\r")
+	term.WaitFor(t, "Enter MFA code: ")
+	term.Type(t, "222222\r")
+	if err := term.Wait(t); err != nil {
+		t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
+	}
+	r := proctest.DecodeReport(t, []byte(stdout.String()))
+	if want := "AKIDEXAMPLE111111 AKIDEXAMPLE222222"; r.Err != "" || r.Value != want {
+		t.Errorf("two runs on a terminal = %q, %q; want %q, no error", r.Value, r.Err, want)
+	}
+	r.CheckRestored(t)
+}
+
+// A program in the background leaves the terminal to the job in the
+// foreground: the prompting command stops until the timeout ends it.
+func TestRunTerminalFromBackground(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	term, stdout, pidfile := startDriver(t, promptStderr, timeout, ttyBackgroundEnv+"=1")
+	if err := term.Wait(t); err != nil {
+		t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
+	}
+	r := proctest.DecodeReport(t, []byte(stdout.String()))
+	if r.Value != "kept" || !strings.Contains(r.Err, "timed out after "+timeout.String()) {
+		t.Errorf("run from the background: terminal %q, error %q; want kept by the foreground job, a timeout", r.Value, r.Err)
 	}
 	r.CheckRestored(t)
 	proctest.GroupGone(t, proctest.ReadPID(t, pidfile))

@@ -34,6 +34,7 @@ type Terminal struct {
 
 	mu      sync.Mutex
 	out     bytes.Buffer  // guarded by mu
+	waited  int           // guarded by mu; WaitFor searches out from here
 	changed chan struct{} // guarded by mu; closed and replaced on each write
 }
 
@@ -87,16 +88,21 @@ func (tm *Terminal) copyOutput() {
 	}
 }
 
-// WaitFor waits until the terminal has shown s, failing t after a functional
-// bound of [Grace] (a prompt takes milliseconds).
+// WaitFor waits until the terminal shows s after what earlier calls waited
+// for, failing t after a functional bound of [Grace] (a prompt takes
+// milliseconds).
 func (tm *Terminal) WaitFor(t testing.TB, s string) {
 	t.Helper()
 	timeout := time.After(Grace)
 	for {
 		tm.mu.Lock()
-		seen, changed := strings.Contains(tm.out.String(), s), tm.changed
+		i := strings.Index(tm.out.String()[tm.waited:], s)
+		if i >= 0 {
+			tm.waited += i + len(s)
+		}
+		changed := tm.changed
 		tm.mu.Unlock()
-		if seen {
+		if i >= 0 {
 			return
 		}
 		select {
