@@ -19,6 +19,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Answered bounds how long a run on a terminal may take once the user has
+// answered its prompt. A producer stopped by the terminal waits for its
+// timeout instead; one that reads the answer finishes in milliseconds. It is
+// a functional bound, far above that.
+const Answered = time.Second
+
 // Terminal is the user's side of a pseudo-terminal whose other side is the
 // controlling terminal of a process started by [StartOnTerminal]: what the
 // process writes to the terminal can be awaited, and keys can be typed.
@@ -50,6 +56,12 @@ func StartOnTerminal(t testing.TB, cmd *exec.Cmd) *Terminal {
 		t.Fatalf("open a pseudo-terminal: %v", err)
 	}
 	cmd.Stdin, cmd.Stderr = tty, tty
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	// A race-enabled binary waits a second at exit by default, which would
+	// hide how long the code under test took.
+	cmd.Env = append(cmd.Env, "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	err = cmd.Start()
 	tty.Close()
