@@ -5,6 +5,7 @@ package execjson
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"golang.org/x/sys/unix"
 )
@@ -260,4 +262,96 @@ func TestRunTerminalFromBackground(t *testing.T) {
 	}
 	r.CheckRestored(t)
 	proctest.GroupGone(t, proctest.ReadPID(t, pidfile))
+}
+
+// Stdin that is not this process's controlling terminal leaves the run as
+// it was: no foreground group, no lock.
+func TestLendTerminalChangesNothing(t *testing.T) {
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	// Opened here, with O_NOCTTY: a terminal, but nobody's controlling one.
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	tests := []struct {
+		name  string
+		stdin io.Reader
+	}{
+		{"nil", nil},
+		{"reader", strings.NewReader("123456\n")},
+		{"null device", devNull},
+		{"pipe", pr},
+		{"other terminal", tty},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := command(context.Background(), shell("true"))
+			term, err := lendTerminal(context.Background(), cmd, tt.stdin)
+			if term != nil || err != nil {
+				t.Errorf("lendTerminal = %v, %v; want nil, nil", term, err)
+			}
+			if a := cmd.SysProcAttr; a.Foreground || a.Ctty != 0 {
+				t.Errorf("lendTerminal set Foreground %v, Ctty %d; want neither", a.Foreground, a.Ctty)
+			}
+			if len(ttyLock) != 0 {
+				t.Errorf("lendTerminal left the terminal lock held")
+			}
+		})
+	}
+}
+
+// A producer reading a terminal that is not the controlling one is never
+// stopped, and needs nothing lent.
+func TestRunOtherTerminal(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	c := Command{
+		Shell:     `printf 'Enter MFA code: ' >&2; read code; printf '{"Version":1,"AccessKeyId":"AKIDEXAMPLE%s","SecretAccessKey":"s"}\n' "$code"`,
+		Stdin:     tty,
+		Stderr:    tty,
+		Timeout:   time.Minute,
+		MaxOutput: 64 << 10,
+	}
+	done := make(chan error, 1)
+	var res Result
+	go func() {
+		var err error
+		res, err = Run(context.Background(), c)
+		done <- err
+	}()
+	var seen []byte
+	buf := make([]byte, 256)
+	for !strings.Contains(string(seen), "Enter MFA code: ") {
+		n, err := ptmx.Read(buf)
+		if err != nil {
+			t.Fatalf("reading the terminal: %v (read %q)", err, seen)
+		}
+		seen = append(seen, buf[:n]...)
+	}
+	if _, err := ptmx.WriteString("123456\r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	creds, err := Parse(res.Stdout, time.Now())
+	if err != nil || creds.AccessKeyID != "AKIDEXAMPLE123456" {
+		t.Errorf("run on another terminal = %q, %v; want AKIDEXAMPLE123456", creds.AccessKeyID, err)
+	}
 }
