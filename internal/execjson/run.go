@@ -140,7 +140,7 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	start := time.Now()
 	tty, err := lendTerminal(runCtx, cmd, c.Stdin)
 	if err == nil {
-		err = tty.takeBack(cmd, cmd.Run())
+		err = tty.takeBack(cmd, tty.run(cmd))
 	}
 	elapsed := time.Since(start)
 	if errors.Is(err, exec.ErrWaitDelay) {

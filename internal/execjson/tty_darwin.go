@@ -27,3 +27,8 @@ func withoutSIGTTOU(f func()) {
 	defer signal.Reset(syscall.SIGTTOU)
 	f()
 }
+
+// followStops does nothing here: golang.org/x/sys offers no waitid on macOS,
+// and waiting for a stop with wait4 would also reap the command under
+// os/exec. A command stopped by Ctrl-Z keeps the terminal until the timeout.
+func (*terminal) followStops(int) (stopWatching func()) { return func() {} }

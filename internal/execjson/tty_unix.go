@@ -38,6 +38,12 @@ import (
 // its group: a program that does not handle SIGINT ends as it would have,
 // one that does is told.
 //
+// Ctrl-Z stops the command's group only. On Linux the run then stops this
+// process's job too, with the terminal handed back, and lends it again
+// when continued (followStops in tty_linux.go), as a shell's job stops as
+// a whole; on macOS the stopped command keeps the terminal until the
+// timeout.
+//
 // The terminal's settings are saved before and put back after the run, as
 // shells do for a job killed mid-prompt: a producer killed between "echo
 // off" and "echo on" would otherwise leave the user typing blind.
@@ -100,6 +106,31 @@ func lendTerminal(ctx context.Context, cmd *exec.Cmd, stdin io.Reader) (*termina
 	return &terminal{fd: fd, pgrp: fg, saved: saved}, nil
 }
 
+// run runs cmd holding the terminal; a nil t runs it as it is.
+func (t *terminal) run(cmd *exec.Cmd) error {
+	if t == nil {
+		return cmd.Run()
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	stopWatching := t.followStops(cmd.Process.Pid)
+	err := cmd.Wait()
+	stopWatching()
+	return err
+}
+
+// reclaim makes this process's group the terminal's foreground group again
+// and puts back the settings it had before the run.
+func (t *terminal) reclaim() {
+	withoutSIGTTOU(func() {
+		unix.IoctlSetPointerInt(t.fd, unix.TIOCSPGRP, t.pgrp) //nolint:errcheck // nothing better to do than carry on
+	})
+	if now, err := unix.IoctlGetTermios(t.fd, ioctlGetTermios); err == nil && *now != *t.saved {
+		unix.IoctlSetTermios(t.fd, ioctlSetTermios, t.saved) //nolint:errcheck // as above
+	}
+}
+
 // takeBack returns the terminal to this process after cmd's run ended
 // with err, restores its settings and releases ttyLock. When the command
 // died of a signal the terminal sends (Ctrl-C, Ctrl-\), it kills the rest
@@ -115,12 +146,7 @@ func (t *terminal) takeBack(cmd *exec.Cmd, err error) error {
 		// the key; nothing of the command may outlive an interrupt.
 		killGroup(cmd)
 	}
-	withoutSIGTTOU(func() {
-		unix.IoctlSetPointerInt(t.fd, unix.TIOCSPGRP, t.pgrp) //nolint:errcheck // nothing better to do than carry on
-	})
-	if now, err := unix.IoctlGetTermios(t.fd, ioctlGetTermios); err == nil && *now != *t.saved {
-		unix.IoctlSetTermios(t.fd, ioctlSetTermios, t.saved) //nolint:errcheck // as above
-	}
+	t.reclaim()
 	<-ttyLock
 	if sig == 0 {
 		return err

@@ -55,6 +55,10 @@ func StartOnTerminal(t testing.TB, cmd *exec.Cmd) *Terminal {
 	if err != nil {
 		t.Fatalf("open a pseudo-terminal: %v", err)
 	}
+	if ptmx, err = pollable(ptmx); err != nil {
+		tty.Close()
+		t.Fatal(err)
+	}
 	cmd.Stdin, cmd.Stderr = tty, tty
 	if cmd.Env == nil {
 		cmd.Env = os.Environ()
@@ -80,6 +84,22 @@ func StartOnTerminal(t testing.TB, cmd *exec.Cmd) *Terminal {
 		<-tm.read
 	})
 	return tm
+}
+
+// pollable returns f as a file in the runtime's poller: pty.Open leaves the
+// master in blocking mode, and a blocked Read would outlive Close while a
+// stray process still holds the terminal, hanging the test's cleanup.
+func pollable(f *os.File) (*os.File, error) {
+	defer f.Close()
+	fd, err := unix.Dup(int(f.Fd()))
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 // copyOutput collects the terminal's output until the terminal is closed
