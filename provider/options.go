@@ -68,6 +68,11 @@ type Options struct {
 
 	// Stdin is the command's standard input. Nil means the null device, as a
 	// server wants; set os.Stdin for producers that prompt on the terminal.
+	// On Linux and macOS, when Stdin is the controlling terminal of a
+	// program in the foreground, the command holds the terminal while it
+	// runs (one run at a time), so that it can read from it; Ctrl-C then
+	// ends the command and is raised again in this program, and the
+	// terminal is handed back with its settings restored.
 	Stdin io.Reader
 
 	// Stderr, if not nil, receives a copy of everything the command writes

@@ -239,7 +239,7 @@ func processDetail(pe *execjson.ProcessError, timeout time.Duration) string {
 		return fmt.Sprintf("killed at the %v timeout", timeout)
 	case errors.Is(pe, execjson.ErrOutputTooLarge):
 		return fmt.Sprintf("killed: stdout exceeded %d bytes", provider.DefaultMaxOutputBytes)
-	case errors.Is(pe, context.Canceled):
+	case errors.Is(pe, context.Canceled), errors.Is(pe, execjson.ErrInterrupted):
 		return "interrupted"
 	default:
 		return pe.Err.Error()

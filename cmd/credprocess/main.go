@@ -35,7 +35,9 @@
 // as in the library. stdin is the null device, so a producer that prompts
 // fails instead of waiting; --interactive gives it this terminal's stdin
 // and copies its stderr here as it runs, as provider.Options.Stdin and
-// Stderr do.
+// Stderr do. On Linux and macOS the command then holds the terminal while
+// it runs, so it can read an MFA code or turn echo off, and Ctrl-C ends it
+// and everything it started, and then check.
 //
 // The report lists each check of the specification (the command exits 0;
 // the output is one JSON object; Version is 1; AccessKeyId and

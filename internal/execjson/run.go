@@ -110,7 +110,10 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	}
 
 	start := time.Now()
-	err := cmd.Run()
+	tty, err := lendTerminal(runCtx, cmd, c.Stdin)
+	if err == nil {
+		err = tty.takeBack(cmd, tty.run(cmd))
+	}
 	elapsed := time.Since(start)
 	// Whatever the outcome, nothing the command started outlives the run:
 	// a descendant may still run after the command exited, zero or not.
@@ -138,6 +141,8 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		perr.ExitCode = exitErr.ExitCode()
 	case cause == errTimedOut:
 		perr.Err = fmt.Errorf("%w after %v: %w", errTimedOut, c.Timeout, context.DeadlineExceeded)
+	case errors.Is(err, ErrInterrupted):
+		// Before ctx: the re-raised signal may already have cancelled it.
 	case ctx.Err() != nil:
 		perr.Err = ctx.Err()
 	}

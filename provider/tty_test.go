@@ -1,0 +1,92 @@
+//go:build linux || darwin
+
+package provider_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
+	"github.com/seed-dcc28122/credprocess/provider"
+)
+
+// ttyDriverEnv makes the test binary retrieve credentials from the command
+// in ttyScriptEnv with Options.Stdin and Stderr on its terminal, from
+// several goroutines at once, and print a proctest.Report. It is read in
+// init, before TestMain.
+const (
+	ttyDriverEnv = "PROVIDER_TTY_DRIVER"
+	ttyScriptEnv = "PROVIDER_TTY_SCRIPT"
+)
+
+func init() {
+	if os.Getenv(ttyDriverEnv) != "" {
+		os.Exit(proctest.Drive(retrieveOnTerminal))
+	}
+}
+
+func retrieveOnTerminal() (string, bool, error) {
+	creds := provider.New(os.Getenv(ttyScriptEnv), func(o *provider.Options) {
+		o.Stdin, o.Stderr = os.Stdin, os.Stderr
+	})
+	ids := make([]string, 4)
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			c, err := creds.Retrieve(context.Background())
+			ids[i], errs[i] = c.AccessKeyID, err
+		})
+	}
+	wg.Wait()
+	err := errors.Join(errs...)
+	return strings.Join(ids, " "), errors.Is(err, execjson.ErrInterrupted), err
+}
+
+func TestRetrieveOnTerminal(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	script := `echo $$ >"$PIDFILE"
+printf 'Enter MFA code: ' >&2
+read code
+printf '{"Version":1,"AccessKeyId":"ASIAMFA%s","SecretAccessKey":"s","SessionToken":"t"}\n' "$code"
+`
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), ttyDriverEnv+"=1", ttyScriptEnv+"="+script, "PIDFILE="+pidfile)
+	stdout := new(strings.Builder)
+	cmd.Stdout = stdout
+	term := proctest.StartOnTerminal(t, cmd)
+
+	term.WaitFor(t, "Enter MFA code: ")
+	typed := time.Now()
+	term.Type(t, "123456\r")
+	if err := term.Wait(t); err != nil {
+		t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
+	}
+	sinceTyped := time.Since(typed)
+	r := proctest.DecodeReport(t, []byte(stdout.String()))
+	want := strings.TrimSpace(strings.Repeat("ASIAMFA123456 ", 4))
+	if r.Value != want || r.Err != "" {
+		t.Errorf("4 Retrieve calls with Stdin on a terminal = %q, %q; want %q", r.Value, r.Err, want)
+	}
+	if n := strings.Count(term.Output(), "Enter MFA code: "); n != 1 {
+		t.Errorf("the terminal showed %d prompts; want 1 (one run for all callers)", n)
+	}
+	r.CheckRestored(t)
+	proctest.GroupGone(t, proctest.ReadPID(t, pidfile))
+	if sinceTyped > proctest.Answered {
+		t.Errorf("Retrieve took %v after the code was typed; want under %v", sinceTyped, proctest.Answered)
+	}
+	t.Logf("from code typed to driver exit: %v", sinceTyped)
+}
