@@ -24,6 +24,7 @@ type Tee struct {
 
 	mu      sync.Mutex    // guards the fields below
 	queue   []byte        // written to Tee, not yet handed to w
+	handed  int           // bytes handed to w whose Write has not returned
 	writing chan struct{} // non-nil while a goroutine writes; closed when it stops
 }
 
@@ -32,11 +33,13 @@ type Tee struct {
 func NewTee(w io.Writer) *Tee { return &Tee{w: w} }
 
 // Write queues p, or as much of it as the queue has room for. It never
-// blocks and never fails.
+// blocks and never fails. Bytes w is still writing count against the
+// queue, so that a blocked w holds at most teeQueue bytes.
 func (t *Tee) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.queue = append(t.queue, p[:min(len(p), max(teeQueue-len(t.queue), 0))]...)
+	room := max(teeQueue-len(t.queue)-t.handed, 0)
+	t.queue = append(t.queue, p[:min(len(p), room)]...)
 	if t.writing == nil && len(t.queue) > 0 {
 		t.writing = make(chan struct{})
 		go t.drain(t.writing)
@@ -51,6 +54,7 @@ func (t *Tee) drain(done chan struct{}) {
 		t.mu.Lock()
 		chunk := t.queue
 		t.queue = nil
+		t.handed = len(chunk)
 		if len(chunk) == 0 {
 			t.writing = nil
 			t.mu.Unlock()
@@ -58,6 +62,9 @@ func (t *Tee) drain(done chan struct{}) {
 		}
 		t.mu.Unlock()
 		t.w.Write(chunk) //nolint:errcheck // a broken copy must not fail the run
+		t.mu.Lock()
+		t.handed = 0
+		t.mu.Unlock()
 	}
 }
 
