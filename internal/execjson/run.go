@@ -138,7 +138,7 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	cmd.WaitDelay = waitDelay
 
 	start := time.Now()
-	err := cmd.Run()
+	err := runProcess(cmd)
 	elapsed := time.Since(start)
 	if errors.Is(err, exec.ErrWaitDelay) {
 		// The command exited 0 but a descendant kept its pipes open: the
