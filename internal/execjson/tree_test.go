@@ -146,6 +146,17 @@ func removeTree(t *testing.T, dir string) {
 	}
 }
 
+// pidWritten reports whether path holds a whole pid; the producer may be
+// writing it.
+func pidWritten(path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	_, err = strconv.Atoi(string(b))
+	return err == nil
+}
+
 // processGone fails t unless process pid has ended within proctest.Grace.
 func processGone(t *testing.T, pid int) {
 	t.Helper()
@@ -173,7 +184,9 @@ func quoteLine(path string, args ...string) string {
 // timeout, a cancelled context and an output overflow end both, and Run
 // returns within the timeout plus a grace far below the hour they would run.
 func TestRunTimeoutEndsProcessTree(t *testing.T) {
-	const timeout = 2 * time.Second
+	// Long enough for the child to start and record its pid on a loaded
+	// machine under Wine; the bound below is what tells a killed run.
+	const timeout = 5 * time.Second
 	const grace = 15 * time.Second
 	dir := tempDir(t)
 	for _, behaviour := range []string{"tree-hang", "tree-flood", "tree-cancel"} {
@@ -199,7 +212,7 @@ func TestRunTimeoutEndsProcessTree(t *testing.T) {
 					go func() {
 						// Cancel once the child exists, so the cancellation
 						// has a tree to end.
-						for proctest.ReadPID(t, pidfile) == 0 {
+						for !pidWritten(pidfile) {
 							time.Sleep(20 * time.Millisecond)
 						}
 						cancel()
