@@ -6,11 +6,29 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # How long each Fuzz target runs in the smoke run.
 FUZZTIME ?= 10s
 
-.PHONY: test check staticcheck race fuzz demo bench
+.PHONY: test check staticcheck race fuzz demo bench windows
 
 ## test: formatting, a tidy module, vet (Linux and Windows), staticcheck, the race-enabled
-## test suite, a short run of each Fuzz target, and the demo
-test: check staticcheck race fuzz demo
+## test suite, a short run of each Fuzz target, the Windows test binaries under Wine,
+## and the demo
+test: check staticcheck race fuzz windows demo
+
+# The packages whose Windows test binaries run under Wine, and the tests of
+# internal/execjson left out there because their fixtures are POSIX shell
+# lines (tree_test.go and cmd_windows_test.go cover the same ground with Go
+# producers and cmd.exe).
+WINDOWS_PKGS ?= internal/execjson strategy internal/awstest
+WINDOWS_SKIP ?= ^(TestRunSuccess|TestRunOptions|TestRunPathsWithSpacesAndBackslashes|TestRunFailures)$$
+
+## windows: the Windows test binaries under Wine (tools/wine/run.sh); skipped with a
+## message when Wine or MinGW is missing, unless REQUIRE_WINE=1 (as .ci/run sets)
+windows:
+	@if ! command -v x86_64-w64-mingw32-gcc >/dev/null || ! { command -v wine64 || command -v wine-stable || test -x /usr/lib/wine/wine64; } >/dev/null; then \
+		if [ "$(REQUIRE_WINE)" = 1 ]; then echo "windows: wine64 and x86_64-w64-mingw32-gcc are required"; exit 1; fi; \
+		echo "windows: SKIPPED: wine64 or x86_64-w64-mingw32-gcc is not installed (.ci/run installs them)"; \
+	else \
+		WINDOWS_SKIP='$(WINDOWS_SKIP)' tools/wine/run.sh $(WINDOWS_PKGS); \
+	fi
 
 ## demo: the main job end to end on a bundled producer and a local endpoint;
 ## exits non-zero if any step misbehaves

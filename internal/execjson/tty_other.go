@@ -14,6 +14,6 @@ type terminal struct{}
 
 func lendTerminal(context.Context, *exec.Cmd, io.Reader) (*terminal, error) { return nil, nil }
 
-func (*terminal) run(cmd *exec.Cmd) error { return cmd.Run() }
+func (*terminal) run(cmd *exec.Cmd) error { return runProcess(cmd) }
 
 func (*terminal) takeBack(_ *exec.Cmd, err error) error { return err }

@@ -109,7 +109,7 @@ func lendTerminal(ctx context.Context, cmd *exec.Cmd, stdin io.Reader) (*termina
 // run runs cmd holding the terminal; a nil t runs it as it is.
 func (t *terminal) run(cmd *exec.Cmd) error {
 	if t == nil {
-		return cmd.Run()
+		return runProcess(cmd)
 	}
 	if err := cmd.Start(); err != nil {
 		return err
