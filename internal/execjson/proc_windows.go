@@ -53,7 +53,16 @@ func runProcess(cmd *exec.Cmd) error {
 		return err
 	}
 	defer j.close()
-	cmd.Cancel = j.terminate
+	// Keep the Cancel that Run installed (it records that the run was
+	// stopped, so the exit status TerminateJobObject sets is not reported
+	// as the command's own) and end the whole job after it.
+	cancel := cmd.Cancel
+	cmd.Cancel = func() error {
+		if cancel != nil {
+			cancel() //nolint:errcheck // the process may be gone; the job ends it anyway
+		}
+		return j.terminate()
+	}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
