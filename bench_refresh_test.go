@@ -2,19 +2,16 @@ package credprocess_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -97,7 +94,7 @@ func BenchmarkRetrieveAcrossRefresh(b *testing.B) {
 				count := filepath.Join(b.TempDir(), "runs")
 				creds := impl.creds(benchLine("-delay", acrossRunTime.String(), "-count", count))
 				all = append(all, acrossRefresh(b, creds)...)
-				if got := runsIn(b, count); got != impl.runs {
+				if got := proctest.Runs(b, count); got != impl.runs {
 					b.Fatalf("command ran %d times in the window; want %d", got, impl.runs)
 				}
 			}
@@ -140,17 +137,4 @@ func acrossRefresh(b *testing.B, creds *aws.CredentialsCache) []time.Duration {
 	}
 	wg.Wait()
 	return slices.Concat(lat...)
-}
-
-// runsIn counts the lines the producer appended to path, one per run.
-func runsIn(tb testing.TB, path string) int {
-	tb.Helper()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return strings.Count(string(data), "\n")
 }
