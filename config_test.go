@@ -57,7 +57,7 @@ func TestRetryOnAuthFailureE2ENonRewindableBody(t *testing.T) {
 		ContentLength: aws.Int64(int64(len(content))),
 	})
 
-	if got := apiCode(t, err); got != "ExpiredToken" {
+	if got := awstest.ErrorCode(t, err); got != "ExpiredToken" {
 		t.Errorf("error code = %q; want ExpiredToken (err %v)", got, err)
 	}
 	if got := srv.Count(); got != 1 {
@@ -121,7 +121,7 @@ func TestRetryOnAuthFailureE2EAddedTwice(t *testing.T) {
 
 	_, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 
-	if got := apiCode(t, err); got != "ExpiredToken" {
+	if got := awstest.ErrorCode(t, err); got != "ExpiredToken" {
 		t.Errorf("error code = %q; want ExpiredToken (err %v)", got, err)
 	}
 	if got := srv.Count(); got != 2 {

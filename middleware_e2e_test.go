@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -195,19 +194,6 @@ var operations = []operation{
 	},
 }
 
-// apiCode returns the API error code in err, or "" for nil.
-func apiCode(t *testing.T, err error) string {
-	t.Helper()
-	if err == nil {
-		return ""
-	}
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("error %v is not a smithy.APIError", err)
-	}
-	return apiErr.ErrorCode()
-}
-
 // ignoreStatus leaves the HTTP status out of request log comparisons: the
 // code is what the middleware keys on.
 var ignoreStatus = cmpopts.IgnoreFields(awstest.Request{}, "Status")
@@ -274,7 +260,7 @@ func TestRetryOnAuthFailureE2E(t *testing.T) {
 
 				err := op.call(context.Background(), cfg)
 
-				if got, want := apiCode(t, err), tt.wantErr(op); got != want {
+				if got, want := awstest.ErrorCode(t, err), tt.wantErr(op); got != want {
 					t.Errorf("error code = %q; want %q (err %v)", got, want, err)
 				}
 				var want []awstest.Request
