@@ -42,11 +42,7 @@ func (b *barrier) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestRetryOnAuthFailureE2ENonRewindableBody(t *testing.T) {
 	// Over HTTPS the S3 client sends a body it cannot seek (unsigned payload
 	// with a checksum trailer); over HTTP it would fail to hash it first.
-	srv := newServer(t, true)
-	old, _, _ := rotateKey(1)
-	srv.Allow(rotateKey(1))
-	srv.Allow(rotateKey(2))
-	srv.Expire(old)
+	srv := expiredFirstKey(t, true)
 	command, runs := rotateCommand(t, false)
 	client := s3Client(loadConfig(t, srv, command))
 
@@ -136,11 +132,7 @@ func TestRetryOnAuthFailureE2EAddedTwice(t *testing.T) {
 // credentials and the middleware alike, so the replay refreshes the cache the
 // client signs with.
 func TestWithCredentialProcessTwice(t *testing.T) {
-	srv := newServer(t, false)
-	old, _, _ := rotateKey(1)
-	srv.Allow(rotateKey(1))
-	srv.Allow(rotateKey(2))
-	srv.Expire(old)
+	srv := expiredFirstKey(t, false)
 	first, firstRuns := rotateCommand(t, false)
 	second, secondRuns := rotateCommand(t, false)
 	cfg := loadConfig(t, srv, first, credprocess.WithCredentialProcess(second))
@@ -209,11 +201,7 @@ func (r *countingRetryer) GetRetryToken(ctx context.Context, opErr error) (func(
 }
 
 func TestRetryOnAuthFailureE2ERetryQuota(t *testing.T) {
-	srv := newServer(t, false)
-	old, _, _ := rotateKey(1)
-	srv.Allow(rotateKey(1))
-	srv.Allow(rotateKey(2))
-	srv.Expire(old)
+	srv := expiredFirstKey(t, false)
 	command, _ := rotateCommand(t, false)
 	r := &countingRetryer{RetryerV2: retry.NewStandard()}
 	cfg := loadConfig(t, srv, command, config.WithRetryer(func() aws.Retryer { return r }))

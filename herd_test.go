@@ -98,12 +98,9 @@ func TestHerdOfRejectedRequests(t *testing.T) {
 	if testing.Short() {
 		n = 100
 	}
-	srv := newServer(t, false)
+	srv := expiredFirstKey(t, false)
 	old, _, _ := rotateKey(1)
 	next, _, _ := rotateKey(2)
-	srv.Allow(rotateKey(1))
-	srv.Allow(rotateKey(2))
-	srv.Expire(old)
 	command, runs := rotateCommand(t, false)
 	cfg := loadConfig(t, srv, command)
 	if _, err := cfg.Credentials.Retrieve(context.Background()); err != nil {

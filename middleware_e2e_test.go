@@ -2,10 +2,8 @@ package credprocess_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/seed-dcc28122/credprocess"
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 const (
@@ -56,17 +55,7 @@ func rotateCommand(t testing.TB, same bool) (command string, runs func() int) {
 	if same {
 		command += " same"
 	}
-	return command, func() int {
-		b, err := os.ReadFile(filepath.Join(state, "count"))
-		if errors.Is(err, os.ErrNotExist) {
-			return 0
-		}
-		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil {
-			t.Fatalf("rotate count %q: %v", b, err)
-		}
-		return n
-	}
+	return command, func() int { return proctest.Count(t, filepath.Join(state, "count")) }
 }
 
 // newServer starts an endpoint with the bucket, object and table the
@@ -90,6 +79,20 @@ func newServer(t testing.TB, tls bool) *awstest.Server {
 		t.Fatalf("setup PutObject: %v", err)
 	}
 	srv.Reset()
+	return srv
+}
+
+// expiredFirstKey is newServer accepting the first two keys rotate.sh
+// prints, the first already expired: a program's first request, signed
+// with the first run's key, is rejected, and its replay with the second
+// run's key is accepted.
+func expiredFirstKey(t testing.TB, tls bool) *awstest.Server {
+	t.Helper()
+	srv := newServer(t, tls)
+	old, _, _ := rotateKey(1)
+	srv.Allow(rotateKey(1))
+	srv.Allow(rotateKey(2))
+	srv.Expire(old)
 	return srv
 }
 

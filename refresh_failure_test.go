@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/smithy-go/logging"
 
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 	"github.com/seed-dcc28122/credprocess/strategy"
 )
@@ -35,18 +34,7 @@ func flakyCommand(t testing.TB, life time.Duration) (command, state string) {
 // flakyRuns returns how many times flaky.sh ran.
 func flakyRuns(t testing.TB, state string) int {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(state, "count"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return proctest.Count(t, filepath.Join(state, "count"))
 }
 
 // flakyExpiry returns the Expiration flaky.sh printed with key akid.

@@ -32,15 +32,7 @@ const Grace = 10 * time.Second
 // command never started).
 func ReadPID(t testing.TB, path string) int {
 	t.Helper()
-	b, ok := readIfExists(t, path)
-	if !ok {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatalf("pid file %s: %v", path, err)
-	}
-	return pid
+	return readNumber(t, path, "pid file")
 }
 
 // Runs counts the lines a producer appended to path, one per run, or 0 if
@@ -49,6 +41,28 @@ func Runs(t testing.TB, path string) int {
 	t.Helper()
 	b, _ := readIfExists(t, path)
 	return strings.Count(string(b), "\n")
+}
+
+// Count returns the number of runs a fixture sourcing testdata/lib/runs.sh
+// stored in path, or 0 if path does not exist (it never ran).
+func Count(t testing.TB, path string) int {
+	t.Helper()
+	return readNumber(t, path, "run count")
+}
+
+// readNumber returns the number written to path, or 0 if path does not
+// exist; what names the file in a failure.
+func readNumber(t testing.TB, path, what string) int {
+	t.Helper()
+	b, ok := readIfExists(t, path)
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("%s %s: %v", what, path, err)
+	}
+	return n
 }
 
 // readIfExists returns the content of path and true, or false if path does
