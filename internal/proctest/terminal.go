@@ -285,6 +285,20 @@ func DriveIf(env string, run func() (value string, interrupted bool, err error))
 	}
 }
 
+// CheckAnswered checks a run that read an answer typed sinceTyped before
+// the driver exited: the terminal left as it was found ([Report.CheckRestored]),
+// no live process left in the group recorded in pidfile, and the driver
+// done within [Answered]. what names the code under test in a failure.
+func (r Report) CheckAnswered(t testing.TB, what, pidfile string, sinceTyped time.Duration) {
+	t.Helper()
+	r.CheckRestored(t)
+	GroupGone(t, ReadPID(t, pidfile))
+	if sinceTyped > Answered {
+		t.Errorf("%s took %v after the code was typed; want under %v", what, sinceTyped, Answered)
+	}
+	t.Logf("from code typed to %s's exit: %v", what, sinceTyped)
+}
+
 // Drive is the body of a driver: it runs run with the controlling terminal
 // on stdin, catching SIGINT (a re-raised Ctrl-C must reach this process, not
 // kill it before it reports), and prints the [Report] on stdout. It returns
