@@ -169,26 +169,6 @@ func TestWithCredentialProcessOptions(t *testing.T) {
 	}
 }
 
-// passthrough stands where the middleware's two parts stand and does
-// nothing, so that the benchmark separates the cost of any two added
-// middleware (the SDK copies and grows its slices) from the cost of ours.
-type passthrough string
-
-func (p passthrough) ID() string { return string(p) }
-
-func (passthrough) HandleFinalize(ctx context.Context, in smithymiddleware.FinalizeInput, next smithymiddleware.FinalizeHandler) (
-	smithymiddleware.FinalizeOutput, smithymiddleware.Metadata, error,
-) {
-	return next.HandleFinalize(ctx, in)
-}
-
-func addPassthrough(s *smithymiddleware.Stack) error {
-	if err := s.Finalize.Insert(passthrough("PassthroughOuter"), "Retry", smithymiddleware.Before); err != nil {
-		return err
-	}
-	return s.Finalize.Insert(passthrough("PassthroughInner"), "Signing", smithymiddleware.After)
-}
-
 // countingRetryer counts the retry-quota tokens the retry loop asks for.
 type countingRetryer struct {
 	aws.RetryerV2
