@@ -42,11 +42,7 @@ func (b *barrier) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestRetryOnAuthFailureE2ENonRewindableBody(t *testing.T) {
 	// Over HTTPS the S3 client sends a body it cannot seek (unsigned payload
 	// with a checksum trailer); over HTTP it would fail to hash it first.
-	srv := newServer(t, true)
-	old, _, _ := rotateKey(1)
-	srv.Allow(rotateKey(1))
-	srv.Allow(rotateKey(2))
-	srv.Expire(old)
+	srv := expiredFirstKey(t, true)
 	command, runs := rotateCommand(t, false)
 	client := s3Client(loadConfig(t, srv, command))
 
@@ -57,7 +53,7 @@ func TestRetryOnAuthFailureE2ENonRewindableBody(t *testing.T) {
 		ContentLength: aws.Int64(int64(len(content))),
 	})
 
-	if got := apiCode(t, err); got != "ExpiredToken" {
+	if got := awstest.ErrorCode(t, err); got != "ExpiredToken" {
 		t.Errorf("error code = %q; want ExpiredToken (err %v)", got, err)
 	}
 	if got := srv.Count(); got != 1 {
@@ -121,7 +117,7 @@ func TestRetryOnAuthFailureE2EAddedTwice(t *testing.T) {
 
 	_, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 
-	if got := apiCode(t, err); got != "ExpiredToken" {
+	if got := awstest.ErrorCode(t, err); got != "ExpiredToken" {
 		t.Errorf("error code = %q; want ExpiredToken (err %v)", got, err)
 	}
 	if got := srv.Count(); got != 2 {
@@ -136,11 +132,7 @@ func TestRetryOnAuthFailureE2EAddedTwice(t *testing.T) {
 // credentials and the middleware alike, so the replay refreshes the cache the
 // client signs with.
 func TestWithCredentialProcessTwice(t *testing.T) {
-	srv := newServer(t, false)
-	old, _, _ := rotateKey(1)
-	srv.Allow(rotateKey(1))
-	srv.Allow(rotateKey(2))
-	srv.Expire(old)
+	srv := expiredFirstKey(t, false)
 	first, firstRuns := rotateCommand(t, false)
 	second, secondRuns := rotateCommand(t, false)
 	cfg := loadConfig(t, srv, first, credprocess.WithCredentialProcess(second))
@@ -177,26 +169,6 @@ func TestWithCredentialProcessOptions(t *testing.T) {
 	}
 }
 
-// passthrough stands where the middleware's two parts stand and does
-// nothing, so that the benchmark separates the cost of any two added
-// middleware (the SDK copies and grows its slices) from the cost of ours.
-type passthrough string
-
-func (p passthrough) ID() string { return string(p) }
-
-func (passthrough) HandleFinalize(ctx context.Context, in smithymiddleware.FinalizeInput, next smithymiddleware.FinalizeHandler) (
-	smithymiddleware.FinalizeOutput, smithymiddleware.Metadata, error,
-) {
-	return next.HandleFinalize(ctx, in)
-}
-
-func addPassthrough(s *smithymiddleware.Stack) error {
-	if err := s.Finalize.Insert(passthrough("PassthroughOuter"), "Retry", smithymiddleware.Before); err != nil {
-		return err
-	}
-	return s.Finalize.Insert(passthrough("PassthroughInner"), "Signing", smithymiddleware.After)
-}
-
 // countingRetryer counts the retry-quota tokens the retry loop asks for.
 type countingRetryer struct {
 	aws.RetryerV2
@@ -209,11 +181,7 @@ func (r *countingRetryer) GetRetryToken(ctx context.Context, opErr error) (func(
 }
 
 func TestRetryOnAuthFailureE2ERetryQuota(t *testing.T) {
-	srv := newServer(t, false)
-	old, _, _ := rotateKey(1)
-	srv.Allow(rotateKey(1))
-	srv.Allow(rotateKey(2))
-	srv.Expire(old)
+	srv := expiredFirstKey(t, false)
 	command, _ := rotateCommand(t, false)
 	r := &countingRetryer{RetryerV2: retry.NewStandard()}
 	cfg := loadConfig(t, srv, command, config.WithRetryer(func() aws.Retryer { return r }))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/seed-dcc28122/credprocess"
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -72,7 +73,7 @@ func TestCommandFailureRunsOncePerOperation(t *testing.T) {
 					t.Fatalf("GetCallerIdentity() error = %v; want a *provider.ProcessError that timed out", err)
 				}
 			}
-			if got := runsIn(t, count); got != 1 {
+			if got := proctest.Runs(t, count); got != 1 {
 				t.Errorf("command ran %d times for %d concurrent operations; want 1", got, n)
 			}
 
@@ -81,7 +82,7 @@ func TestCommandFailureRunsOncePerOperation(t *testing.T) {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("GetCallerIdentity() right after the failure: error = %v; want the timeout", err)
 			}
-			if got, sent := runsIn(t, count), srv.Count(); got != 1 || sent != 0 {
+			if got, sent := proctest.Runs(t, count), srv.Count(); got != 1 || sent != 0 {
 				t.Errorf("after a second operation within the backoff: %d runs, %d requests sent; want 1 run and no request", got, sent)
 			}
 		})
@@ -117,7 +118,7 @@ func TestCommandFailureCostBesideProcesscreds(t *testing.T) {
 			start := time.Now()
 			_, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 			took := time.Since(start)
-			n := runsIn(t, count)
+			n := proctest.Runs(t, count)
 			t.Logf("%s: %d runs in %v: %v", tt.name, n, took.Round(10*time.Millisecond), err)
 			if err == nil {
 				t.Fatal("GetCallerIdentity() error = nil; want the timeout")

@@ -29,7 +29,7 @@ func TestForeignCredentialsNotReplayed(t *testing.T) {
 
 			err := op.call(context.Background(), cfg)
 
-			if got := apiCode(t, err); got != op.expired {
+			if got := awstest.ErrorCode(t, err); got != op.expired {
 				t.Errorf("error code = %q; want %q (err %v)", got, op.expired, err)
 			}
 			want := []awstest.Request{{Service: op.service, Operation: op.op,
@@ -58,7 +58,7 @@ func TestForeignCredentialsNotReplayed(t *testing.T) {
 		}
 		op := operations[2] // STS
 		err = op.call(context.Background(), pointAt(cfg, srv))
-		if got := apiCode(t, err); got != op.revoked {
+		if got := awstest.ErrorCode(t, err); got != op.revoked {
 			t.Errorf("error code = %q; want %q (err %v)", got, op.revoked, err)
 		}
 		if n := srv.Count(); n != 1 {

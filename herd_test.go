@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -79,7 +80,7 @@ func TestHerdOnExpiredCache(t *testing.T) {
 					t.Errorf("%d callers got %d credential sets (by expiry); want all %d the one new set", n, len(sets), n)
 				}
 			})
-			if got := runsIn(t, count); got != 2 {
+			if got := proctest.Runs(t, count); got != 2 {
 				t.Errorf("command ran %d times; want 2 (the first fetch and one for %d callers)", got, n)
 			}
 		})
@@ -97,12 +98,9 @@ func TestHerdOfRejectedRequests(t *testing.T) {
 	if testing.Short() {
 		n = 100
 	}
-	srv := newServer(t, false)
+	srv := expiredFirstKey(t, false)
 	old, _, _ := rotateKey(1)
 	next, _, _ := rotateKey(2)
-	srv.Allow(rotateKey(1))
-	srv.Allow(rotateKey(2))
-	srv.Expire(old)
 	command, runs := rotateCommand(t, false)
 	cfg := loadConfig(t, srv, command)
 	if _, err := cfg.Credentials.Retrieve(context.Background()); err != nil {

@@ -2,10 +2,8 @@ package credprocess_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -19,12 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/seed-dcc28122/credprocess"
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 const (
@@ -57,17 +55,7 @@ func rotateCommand(t testing.TB, same bool) (command string, runs func() int) {
 	if same {
 		command += " same"
 	}
-	return command, func() int {
-		b, err := os.ReadFile(filepath.Join(state, "count"))
-		if errors.Is(err, os.ErrNotExist) {
-			return 0
-		}
-		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil {
-			t.Fatalf("rotate count %q: %v", b, err)
-		}
-		return n
-	}
+	return command, func() int { return proctest.Count(t, filepath.Join(state, "count")) }
 }
 
 // newServer starts an endpoint with the bucket, object and table the
@@ -91,6 +79,20 @@ func newServer(t testing.TB, tls bool) *awstest.Server {
 		t.Fatalf("setup PutObject: %v", err)
 	}
 	srv.Reset()
+	return srv
+}
+
+// expiredFirstKey is newServer accepting the first two keys rotate.sh
+// prints, the first already expired: a program's first request, signed
+// with the first run's key, is rejected, and its replay with the second
+// run's key is accepted.
+func expiredFirstKey(t testing.TB, tls bool) *awstest.Server {
+	t.Helper()
+	srv := newServer(t, tls)
+	old, _, _ := rotateKey(1)
+	srv.Allow(rotateKey(1))
+	srv.Allow(rotateKey(2))
+	srv.Expire(old)
 	return srv
 }
 
@@ -195,19 +197,6 @@ var operations = []operation{
 	},
 }
 
-// apiCode returns the API error code in err, or "" for nil.
-func apiCode(t *testing.T, err error) string {
-	t.Helper()
-	if err == nil {
-		return ""
-	}
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("error %v is not a smithy.APIError", err)
-	}
-	return apiErr.ErrorCode()
-}
-
 // ignoreStatus leaves the HTTP status out of request log comparisons: the
 // code is what the middleware keys on.
 var ignoreStatus = cmpopts.IgnoreFields(awstest.Request{}, "Status")
@@ -274,7 +263,7 @@ func TestRetryOnAuthFailureE2E(t *testing.T) {
 
 				err := op.call(context.Background(), cfg)
 
-				if got, want := apiCode(t, err), tt.wantErr(op); got != want {
+				if got, want := awstest.ErrorCode(t, err), tt.wantErr(op); got != want {
 					t.Errorf("error code = %q; want %q (err %v)", got, want, err)
 				}
 				var want []awstest.Request

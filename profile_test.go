@@ -17,6 +17,7 @@ import (
 
 	"github.com/seed-dcc28122/credprocess"
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -139,7 +140,7 @@ func TestWithProfileWhichWins(t *testing.T) {
 			if creds.Source != tt.wantSource {
 				t.Errorf("credentials Source = %q; want %q", creds.Source, tt.wantSource)
 			}
-			if got := countRuns(t, count); got != tt.wantRuns {
+			if got := proctest.Runs(t, count); got != tt.wantRuns {
 				t.Errorf("profile's command ran %d times; want %d", got, tt.wantRuns)
 			}
 		})

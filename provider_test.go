@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -75,18 +76,6 @@ func clientConfig(t *testing.T, srv *awstest.Server, creds aws.CredentialsProvid
 		t.Fatal(err)
 	}
 	return cfg
-}
-
-func countRuns(t *testing.T, path string) int {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return 0
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Count(string(b), "\n")
 }
 
 // TestClientsSignWithProcessCredentials: real S3, STS and DynamoDB clients,
@@ -149,7 +138,7 @@ func TestClientsSignWithProcessCredentials(t *testing.T) {
 						r.Service, r.Operation, r.AccessKeyID, r.SessionToken, r.ErrorCode)
 				}
 			}
-			if got := countRuns(t, count); got != 1 {
+			if got := proctest.Runs(t, count); got != 1 {
 				t.Errorf("command ran %d times for %d requests; want 1", got, srv.Count())
 			}
 		})
@@ -182,7 +171,7 @@ func TestConcurrentRequestsRunTheCommandOnce(t *testing.T) {
 			t.Fatalf("GetCallerIdentity: %v", err)
 		}
 	}
-	if got := countRuns(t, count); got != 1 {
+	if got := proctest.Runs(t, count); got != 1 {
 		t.Errorf("command ran %d times for 100 concurrent requests; want 1", got)
 	}
 	if got := srv.Count(); got != 100 {

@@ -10,6 +10,7 @@ import (
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/seed-dcc28122/credprocess/internal/stacktest"
 	"github.com/seed-dcc28122/credprocess/middleware"
 )
 
@@ -68,7 +69,7 @@ func benchMiddleware(b *testing.B, parallel bool) {
 		opt  func(*smithymiddleware.Stack) error
 	}{
 		{"none", nil},
-		{"passthrough", addPassthrough},
+		{"passthrough", stacktest.AddPassthrough},
 		{"RetryOnAuthFailure", middleware.RetryOnAuthFailure(creds)},
 	}
 	for _, v := range variants {
@@ -110,7 +111,7 @@ func BenchmarkRequestInterleaved(b *testing.B) {
 	variants := []variant{
 		{"processcreds", call(sts.NewFromConfig(pointAt(pcfg, srv)))},
 		{"none", call(sts.NewFromConfig(cfg))},
-		{"passthrough", call(with(addPassthrough))},
+		{"passthrough", call(with(stacktest.AddPassthrough))},
 		{"RetryOnAuthFailure", call(with(middleware.RetryOnAuthFailure(creds)))},
 	}
 	for _, v := range variants {
@@ -133,7 +134,7 @@ func BenchmarkFinalizeInterleaved(b *testing.B) {
 	handler := func(opt func(*smithymiddleware.Stack) error) func() error {
 		stack := smithymiddleware.NewStack("op", smithyhttp.NewStackRequest)
 		for _, id := range []string{"Retry", "Signing"} {
-			if err := stack.Finalize.Add(passthrough(id), smithymiddleware.After); err != nil {
+			if err := stack.Finalize.Add(stacktest.Passthrough(id), smithymiddleware.After); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -147,7 +148,7 @@ func BenchmarkFinalizeInterleaved(b *testing.B) {
 	}
 	interleave(b, 100, []variant{
 		{"none", handler(nil)},
-		{"passthrough", handler(addPassthrough)},
+		{"passthrough", handler(stacktest.AddPassthrough)},
 		{"RetryOnAuthFailure", handler(middleware.RetryOnAuthFailure(creds))},
 	}, "passthrough")
 }

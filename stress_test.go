@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/seed-dcc28122/credprocess"
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -268,7 +268,7 @@ func runChaos(t *testing.T, srv *awstest.Server, state string, deadline time.Tim
 				srv.Revoke(akid)
 			}
 			ch.bans++
-		case r < 0.55 && goodRuns(t, state) >= 2:
+		case r < 0.55 && proctest.Runs(t, filepath.Join(state, "keys")) >= 2:
 			// Only once keys rotate: a failed run is returned for a
 			// couple of seconds without another run, which at the start
 			// would leave nothing to rotate in a few seconds of chaos.
@@ -280,18 +280,6 @@ func runChaos(t *testing.T, srv *awstest.Server, state string, deadline time.Tim
 	}
 	setFailing(false)
 	return ch
-}
-
-// goodRuns returns how many keys flaky.sh printed.
-func goodRuns(t *testing.T, state string) int {
-	b, err := os.ReadFile(filepath.Join(state, "keys"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Count(string(b), "\n")
 }
 
 // checkStress checks the record of a stress run against the keys flaky.sh

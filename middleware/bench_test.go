@@ -7,26 +7,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 
+	"github.com/seed-dcc28122/credprocess/internal/stacktest"
 	"github.com/seed-dcc28122/credprocess/middleware"
 )
-
-// passthrough stands where the middleware's two parts stand and does nothing.
-type passthrough string
-
-func (p passthrough) ID() string { return string(p) }
-
-func (passthrough) HandleFinalize(ctx context.Context, in smithymiddleware.FinalizeInput, next smithymiddleware.FinalizeHandler) (
-	smithymiddleware.FinalizeOutput, smithymiddleware.Metadata, error,
-) {
-	return next.HandleFinalize(ctx, in)
-}
-
-func addPassthrough(s *smithymiddleware.Stack) error {
-	if err := s.Finalize.Insert(passthrough("PassthroughOuter"), "Retry", smithymiddleware.Before); err != nil {
-		return err
-	}
-	return s.Finalize.Insert(passthrough("PassthroughInner"), "Signing", smithymiddleware.After)
-}
 
 // okService answers every request with success and keeps nothing.
 type okService struct{}
@@ -45,7 +28,7 @@ func BenchmarkSuccessPath(b *testing.B) {
 		name string
 		opt  func(*smithymiddleware.Stack) error
 	}{
-		{"passthrough", addPassthrough},
+		{"passthrough", stacktest.AddPassthrough},
 		{"RetryOnAuthFailure", middleware.RetryOnAuthFailure(creds)},
 	}
 	for _, v := range variants {
@@ -84,7 +67,7 @@ func TestSuccessPathAllocs(t *testing.T) {
 			}
 		})
 	}
-	want := allocs(addPassthrough)
+	want := allocs(stacktest.AddPassthrough)
 	if got := allocs(middleware.RetryOnAuthFailure(creds)); got != want {
 		t.Errorf("allocs per successful call = %v; want %v (as with pass-through middleware)", got, want)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/internal/served"
 	"github.com/seed-dcc28122/credprocess/middleware"
 )
@@ -82,7 +83,7 @@ func TestReplayOnlyForOwnSets(t *testing.T) {
 			if len(tt.wantSeen) == 1 {
 				wantCode = "ExpiredToken"
 			}
-			if got := errorCode(t, err); got != wantCode {
+			if got := awstest.ErrorCode(t, err); got != wantCode {
 				t.Errorf("error code = %q; want %q (err %v)", got, wantCode, err)
 			}
 			if diff := cmp.Diff(tt.wantSeen, svc.seen()); diff != "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/middleware"
 )
 
@@ -125,7 +126,7 @@ func TestRetryOnAuthFailureRefreshFails(t *testing.T) {
 	_, err := invoke(t, opStack(creds, nil, false), svc,
 		middleware.RetryOnAuthFailure(creds, func(o *middleware.Options) { o.Logger = logger }))
 
-	if got := errorCode(t, err); got != "ExpiredToken" {
+	if got := awstest.ErrorCode(t, err); got != "ExpiredToken" {
 		t.Errorf("error code = %q; want %q (err %v)", got, "ExpiredToken", err)
 	}
 	if got := len(svc.seen()); got != 1 {

@@ -1,16 +1,15 @@
 package middleware_test
 
 import (
-	"errors"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/smithy-go"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/middleware"
 )
 
@@ -20,19 +19,6 @@ var (
 )
 
 func withBody(s seen, body string) seen { s.Body = body; return s }
-
-// errorCode returns the API error code in err, or "" for nil.
-func errorCode(t *testing.T, err error) string {
-	t.Helper()
-	if err == nil {
-		return ""
-	}
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("error %v is not a smithy.APIError", err)
-	}
-	return apiErr.ErrorCode()
-}
 
 func TestRetryOnAuthFailure(t *testing.T) {
 	tests := []struct {
@@ -188,7 +174,7 @@ func TestRetryOnAuthFailure(t *testing.T) {
 
 			_, err := invoke(t, opStack(creds, body, tt.unsigned), svc, opts...)
 
-			if got := errorCode(t, err); got != tt.wantCode {
+			if got := awstest.ErrorCode(t, err); got != tt.wantCode {
 				t.Errorf("error code = %q; want %q (err %v)", got, tt.wantCode, err)
 			}
 			if diff := cmp.Diff(tt.wantSeen, svc.seen()); diff != "" {
@@ -210,7 +196,7 @@ func TestRejectedReplayDropsItsSet(t *testing.T) {
 	svc := &fakeService{reject: rejectKeys("ExpiredToken", "AKID1", "AKID2")}
 	retry := middleware.RetryOnAuthFailure(creds)
 
-	if _, err := invoke(t, opStack(creds, nil, false), svc, retry); errorCode(t, err) != "ExpiredToken" {
+	if _, err := invoke(t, opStack(creds, nil, false), svc, retry); awstest.ErrorCode(t, err) != "ExpiredToken" {
 		t.Fatalf("first operation error = %v; want ExpiredToken from the replay", err)
 	}
 	if _, err := invoke(t, opStack(creds, nil, false), svc, retry); err != nil {

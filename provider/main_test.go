@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,19 +36,6 @@ func script(t *testing.T, body string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// runs counts the lines a counting script appended to path.
-func runs(t *testing.T, path string) int {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return 0
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Count(string(b), "\n")
 }
 
 // recorder is a logging.Logger that keeps every line.

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -87,7 +88,7 @@ echo '{"Version":1,"AccessKeyId":"AKIDCONCURRENT","SecretAccessKey":"s","Expirat
 			t.Fatalf("Retrieve() error = %v", err)
 		}
 	}
-	if got := runs(t, count); got != 1 {
+	if got := proctest.Runs(t, count); got != 1 {
 		t.Errorf("command ran %d times for %d concurrent Retrieve calls; want 1", got, n)
 	}
 }
@@ -119,7 +120,7 @@ echo '{"Version":1,"AccessKeyId":"AKIDSLOW","SecretAccessKey":"s","Expiration":"
 	if err := <-patient; err != nil {
 		t.Errorf("patient Retrieve() error = %v", err)
 	}
-	if got := runs(t, count); got != 1 {
+	if got := proctest.Runs(t, count); got != 1 {
 		t.Errorf("command ran %d times; want 1", got)
 	}
 }

@@ -6,12 +6,9 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
@@ -27,11 +24,7 @@ const (
 	ttyScriptEnv = "PROVIDER_TTY_SCRIPT"
 )
 
-func init() {
-	if os.Getenv(ttyDriverEnv) != "" {
-		os.Exit(proctest.Drive(retrieveOnTerminal))
-	}
-}
+func init() { proctest.DriveIf(ttyDriverEnv, retrieveOnTerminal) }
 
 func retrieveOnTerminal() (string, bool, error) {
 	creds := provider.New(os.Getenv(ttyScriptEnv), func(o *provider.Options) {
@@ -52,29 +45,13 @@ func retrieveOnTerminal() (string, bool, error) {
 }
 
 func TestRetrieveOnTerminal(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pidfile := filepath.Join(t.TempDir(), "pid")
 	script := `echo $$ >"$PIDFILE"
 printf 'Enter MFA code: ' >&2
 read code
 printf '{"Version":1,"AccessKeyId":"ASIAMFA%s","SecretAccessKey":"s","SessionToken":"t"}\n' "$code"
 `
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), ttyDriverEnv+"=1", ttyScriptEnv+"="+script, "PIDFILE="+pidfile)
-	stdout := new(strings.Builder)
-	cmd.Stdout = stdout
-	term := proctest.StartOnTerminal(t, cmd)
-
-	term.WaitFor(t, "Enter MFA code: ")
-	typed := time.Now()
-	term.Type(t, "123456\r")
-	if err := term.Wait(t); err != nil {
-		t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
-	}
-	sinceTyped := time.Since(typed)
+	term, stdout, pidfile := proctest.StartDriver(t, ttyDriverEnv+"=1", ttyScriptEnv+"="+script)
+	sinceTyped := term.Answer(t, "Enter MFA code: ", "123456\r")
 	r := proctest.DecodeReport(t, []byte(stdout.String()))
 	want := strings.TrimSpace(strings.Repeat("ASIAMFA123456 ", 4))
 	if r.Value != want || r.Err != "" {
@@ -83,10 +60,5 @@ printf '{"Version":1,"AccessKeyId":"ASIAMFA%s","SecretAccessKey":"s","SessionTok
 	if n := strings.Count(term.Output(), "Enter MFA code: "); n != 1 {
 		t.Errorf("the terminal showed %d prompts; want 1 (one run for all callers)", n)
 	}
-	r.CheckRestored(t)
-	proctest.GroupGone(t, proctest.ReadPID(t, pidfile))
-	if sinceTyped > proctest.Answered {
-		t.Errorf("Retrieve took %v after the code was typed; want under %v", sinceTyped, proctest.Answered)
-	}
-	t.Logf("from code typed to driver exit: %v", sinceTyped)
+	r.CheckAnswered(t, "Retrieve", pidfile, sinceTyped)
 }

@@ -66,114 +66,38 @@ func checkJSON(t *testing.T, args ...string) (*report, int) {
 
 var runTime = regexp.MustCompile(`(Run time\s+)\S+`)
 
-// TestCheckText compares the whole text report with the run time blanked.
+// TestCheckText compares the whole text report with the run time blanked
+// against testdata/check/GOLDEN.txt, where {program} stands for the
+// producer's path.
 func TestCheckText(t *testing.T) {
 	p := producer(t)
 	tests := []struct {
 		name     string
 		args     []string
-		want     string
+		golden   string
 		wantCode int
 	}{
 		{
-			name: "valid",
-			args: []string{"--", p, "valid", plantedArg},
-			want: `Program    ` + p + ` (run directly; arguments not shown)
-Exit code  0
-Run time   X
-
-Checks
-  ok  command exits with status 0
-  ok  output is one JSON object with string values
-  ok  Version is the number 1
-  ok  AccessKeyId is present
-  ok  SecretAccessKey is present
-  ok  Expiration is RFC 3339 with a time zone, or absent
-  ok  Expiration is in the future
-
-Credentials
-  Access key id    ASIA****2345
-  Session token    present
-  Account id       123456789012
-  Expires (UTC)    2030-01-01T01:30:00Z
-  Expires (local)  2030-01-01T03:30:00+02:00
-  Time to live     1h30m0s
-
-Stderr (excerpt)
-  | producer: using cached credentials
-
-OK: valid, unexpired credentials
-`,
+			name:   "valid",
+			args:   []string{"--", p, "valid", plantedArg},
+			golden: "valid",
 		},
 		{
-			name: "expired",
-			args: []string{"--shell", "'" + p + "' expired"},
-			want: `Program    ` + p + ` (run by the shell; arguments not shown)
-Exit code  0
-Run time   X
-
-Checks
-  ok    command exits with status 0
-  ok    output is one JSON object with string values
-  ok    Version is the number 1
-  ok    AccessKeyId is present
-  ok    SecretAccessKey is present
-  ok    Expiration is RFC 3339 with a time zone, or absent
-  FAIL  Expiration is in the future: credentials expired at 2029-12-31T23:00:00Z
-
-Credentials
-  Access key id    ASIA****2345
-  Session token    present
-  Account id       123456789012
-  Expires (UTC)    2029-12-31T23:00:00Z
-  Expires (local)  2030-01-01T01:00:00+02:00
-  Time to live     none: expired 1h0m0s ago
-
-FAIL: Expiration: credentials expired at 2029-12-31T23:00:00Z
-`,
+			name:     "expired",
+			args:     []string{"--shell", "'" + p + "' expired"},
+			golden:   "expired",
 			wantCode: 1,
 		},
 		{
-			name: "type error names the field",
-			args: []string{"--", p, "numberkey"},
-			want: `Program    ` + p + ` (run directly; arguments not shown)
-Exit code  0
-Run time   X
-
-Checks
-  ok    command exits with status 0
-  FAIL  output is one JSON object with string values: AccessKeyId: must be a string, not a JSON number
-  -     Version is the number 1
-  -     AccessKeyId is present
-  -     SecretAccessKey is present
-  -     Expiration is RFC 3339 with a time zone, or absent
-  -     Expiration is in the future
-
-FAIL: AccessKeyId: must be a string, not a JSON number
-`,
+			name:     "type error names the field",
+			args:     []string{"--", p, "numberkey"},
+			golden:   "type-error",
 			wantCode: 1,
 		},
 		{
-			name: "command fails",
-			args: []string{"--", p, "fail"},
-			want: `Program    ` + p + ` (run directly; arguments not shown)
-Exit code  3
-Run time   X
-
-Checks
-  FAIL  command exits with status 0: exited with status 3
-  -     output is one JSON object with string values
-  -     Version is the number 1
-  -     AccessKeyId is present
-  -     SecretAccessKey is present
-  -     Expiration is RFC 3339 with a time zone, or absent
-  -     Expiration is in the future
-
-Stderr (excerpt)
-  | producer: the SSO session has expired; run aws sso login
-
-FAIL: exited with status 3
-`,
+			name:     "command fails",
+			args:     []string{"--", p, "fail"},
+			golden:   "command-fails",
 			wantCode: 1,
 		},
 	}
@@ -184,7 +108,12 @@ FAIL: exited with status 3
 				t.Errorf("check %q = status %d, stderr %q; want %d and no stderr", tt.args, code, stderr, tt.wantCode)
 			}
 			got := runTime.ReplaceAllString(stdout, "${1}X")
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			golden, err := os.ReadFile(filepath.Join("testdata", "check", tt.golden+".txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.ReplaceAll(string(golden), "{program}", p)
+			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("check %q report mismatch (-want +got):\n%s", tt.args, diff)
 			}
 		})

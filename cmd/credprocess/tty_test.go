@@ -7,11 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
@@ -25,11 +22,7 @@ const (
 	ttyScriptEnv = "CREDPROCESS_TTY_SCRIPT"
 )
 
-func init() {
-	if os.Getenv(ttyDriverEnv) != "" {
-		os.Exit(proctest.Drive(checkOnTerminal))
-	}
-}
+func init() { proctest.DriveIf(ttyDriverEnv, checkOnTerminal) }
 
 func checkOnTerminal() (string, bool, error) {
 	var stdout bytes.Buffer
@@ -53,37 +46,17 @@ printf '{"Version":1,"AccessKeyId":"ASIAMFAEXAMPLE%s","SecretAccessKey":"s","Ses
 
 func startCheck(t *testing.T) (*proctest.Terminal, *strings.Builder, string) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pidfile := filepath.Join(t.TempDir(), "pid")
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), ttyDriverEnv+"=1", ttyScriptEnv+"="+mfaProducer, "PIDFILE="+pidfile)
-	stdout := new(strings.Builder)
-	cmd.Stdout = stdout
-	return proctest.StartOnTerminal(t, cmd), stdout, pidfile
+	return proctest.StartDriver(t, ttyDriverEnv+"=1", ttyScriptEnv+"="+mfaProducer)
 }
 
 func TestCheckInteractiveTerminal(t *testing.T) {
 	term, stdout, pidfile := startCheck(t)
-	term.WaitFor(t, "Enter MFA code for arn:aws:iam::123456789012:mfa/dev: ")
-	typed := time.Now()
-	term.Type(t, "123456\r")
-	if err := term.Wait(t); err != nil {
-		t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
-	}
-	sinceTyped := time.Since(typed)
+	sinceTyped := term.Answer(t, "Enter MFA code for arn:aws:iam::123456789012:mfa/dev: ", "123456\r")
 	r := proctest.DecodeReport(t, []byte(stdout.String()))
 	if want := "exit 0, ok true, key ASIA****3456, "; r.Value != want || r.Err != "" {
 		t.Errorf("check --interactive on a terminal = %q, %q; want %q", r.Value, r.Err, want)
 	}
-	r.CheckRestored(t)
-	proctest.GroupGone(t, proctest.ReadPID(t, pidfile))
-	if sinceTyped > proctest.Answered {
-		t.Errorf("check took %v after the code was typed; want under %v", sinceTyped, proctest.Answered)
-	}
-	t.Logf("from code typed to check's exit: %v", sinceTyped)
+	r.CheckAnswered(t, "check", pidfile, sinceTyped)
 }
 
 func TestCheckInteractiveCtrlC(t *testing.T) {

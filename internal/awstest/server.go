@@ -84,13 +84,7 @@ type Server struct {
 }
 
 // New starts a plain-HTTP server on 127.0.0.1.
-func New() *Server {
-	s := newServer()
-	s.srv = httptest.NewUnstartedServer(s)
-	s.srv.Config.ErrorLog = quietLog
-	s.srv.Start()
-	return s
-}
+func New() *Server { return startLocal((*httptest.Server).Start) }
 
 // Listen starts a plain-HTTP server on addr, such as 127.0.0.1:4566, for a
 // fixed endpoint outside tests.
@@ -109,11 +103,14 @@ func Listen(addr string) (*Server, error) {
 // that only [Server.HTTPClient] trusts. Over HTTPS the S3 client streams
 // PutObject bodies with aws-chunked encoding and a checksum trailer, which
 // plain HTTP does not exercise.
-func NewTLS() *Server {
+func NewTLS() *Server { return startLocal((*httptest.Server).StartTLS) }
+
+// startLocal starts a server on 127.0.0.1 with start, Start or StartTLS.
+func startLocal(start func(*httptest.Server)) *Server {
 	s := newServer()
 	s.srv = httptest.NewUnstartedServer(s)
 	s.srv.Config.ErrorLog = quietLog
-	s.srv.StartTLS()
+	start(s.srv)
 	return s
 }
 

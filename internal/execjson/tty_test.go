@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,11 +34,7 @@ const (
 	ttyBackgroundEnv = "EXECJSON_TTY_BACKGROUND"
 )
 
-func init() {
-	if os.Getenv(ttyDriverEnv) != "" {
-		os.Exit(proctest.Drive(runOnTerminal))
-	}
-}
+func init() { proctest.DriveIf(ttyDriverEnv, runOnTerminal) }
 
 // runOnTerminal is the driver: ttyRunsEnv runs at once (default one), and
 // with ttyBackgroundEnv set, from the background, another job holding the
@@ -134,18 +129,8 @@ func withChild(script string) string {
 // startDriver runs script through Run in a driver on a new terminal.
 func startDriver(t *testing.T, script string, timeout time.Duration, env ...string) (*proctest.Terminal, *strings.Builder, string) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pidfile := filepath.Join(t.TempDir(), "pid")
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), ttyDriverEnv+"=1", ttyScriptEnv+"="+script,
-		ttyTimeoutEnv+"="+timeout.String(), "PIDFILE="+pidfile)
-	cmd.Env = append(cmd.Env, env...)
-	stdout := new(strings.Builder)
-	cmd.Stdout = stdout
-	return proctest.StartOnTerminal(t, cmd), stdout, pidfile
+	env = append([]string{ttyDriverEnv + "=1", ttyScriptEnv + "=" + script, ttyTimeoutEnv + "=" + timeout.String()}, env...)
+	return proctest.StartDriver(t, env...)
 }
 
 func TestRunTerminalPrompt(t *testing.T) {
@@ -158,24 +143,12 @@ func TestRunTerminalPrompt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			term, stdout, pidfile := startDriver(t, tt.script, time.Minute)
-			term.WaitFor(t, tt.prompt)
-			typed := time.Now()
-			term.Type(t, "123456\r")
-			err := term.Wait(t)
-			sinceTyped := time.Since(typed)
-			if err != nil {
-				t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
-			}
+			sinceTyped := term.Answer(t, tt.prompt, "123456\r")
 			r := proctest.DecodeReport(t, []byte(stdout.String()))
 			if r.Err != "" || r.Value != "AKIDEXAMPLE123456" {
 				t.Errorf("run on a terminal = %q, %q; want AKIDEXAMPLE123456, no error", r.Value, r.Err)
 			}
-			r.CheckRestored(t)
-			proctest.GroupGone(t, proctest.ReadPID(t, pidfile))
-			if sinceTyped > proctest.Answered {
-				t.Errorf("driver took %v after the code was typed; want under %v", sinceTyped, proctest.Answered)
-			}
-			t.Logf("from code typed to driver exit: %v", sinceTyped)
+			r.CheckAnswered(t, "driver", pidfile, sinceTyped)
 		})
 	}
 }

@@ -1,4 +1,7 @@
-// Package proctest checks from tests that a command left no process behind.
+// Package proctest is what tests share to watch the commands they run as
+// credential_process producers: whether a command left a process behind,
+// how many times it ran ([Runs]), and, on Unix, a terminal to run it on
+// ([StartOnTerminal]).
 //
 // A credential_process command runs in a process group of its own, led by
 // the process that was started, so the group's id is that process's pid.
@@ -11,6 +14,8 @@
 package proctest
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -27,18 +32,51 @@ const Grace = 10 * time.Second
 // command never started).
 func ReadPID(t testing.TB, path string) int {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
+	return readNumber(t, path, "pid file")
+}
+
+// Runs counts the lines a producer appended to path, one per run, or 0 if
+// path does not exist (the producer never ran).
+func Runs(t testing.TB, path string) int {
+	t.Helper()
+	b, _ := readIfExists(t, path)
+	return strings.Count(string(b), "\n")
+}
+
+// Count returns the number of runs a fixture sourcing testdata/lib/runs.sh
+// stored in path, or 0 if path does not exist (it never ran).
+func Count(t testing.TB, path string) int {
+	t.Helper()
+	return readNumber(t, path, "run count")
+}
+
+// readNumber returns the number written to path, or 0 if path does not
+// exist; what names the file in a failure.
+func readNumber(t testing.TB, path, what string) int {
+	t.Helper()
+	b, ok := readIfExists(t, path)
+	if !ok {
 		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("%s %s: %v", what, path, err)
+	}
+	return n
+}
+
+// readIfExists returns the content of path and true, or false if path does
+// not exist; any other error fails t.
+func readIfExists(t testing.TB, path string) ([]byte, bool) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatalf("pid file %s: %v", path, err)
-	}
-	return pid
+	return b, true
 }
 
 // GroupGone fails t unless every live process of group pgid is gone within

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -86,6 +87,26 @@ func StartOnTerminal(t testing.TB, cmd *exec.Cmd) *Terminal {
 	return tm
 }
 
+// StartDriver starts the test binary again as a driver on a new terminal
+// (see [StartOnTerminal]), with env added to its environment and PIDFILE
+// naming a file for the command under test to record its process group in
+// (see [ReadPID]). It returns the terminal, what the driver prints on
+// stdout (its [Report]) and the pid file's path. The test binary's init
+// recognises the driver by a variable in env and runs [Drive].
+func StartDriver(t testing.TB, env ...string) (*Terminal, *strings.Builder, string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	cmd := exec.Command(exe)
+	cmd.Env = append(append(os.Environ(), env...), "PIDFILE="+pidfile)
+	stdout := new(strings.Builder)
+	cmd.Stdout = stdout
+	return StartOnTerminal(t, cmd), stdout, pidfile
+}
+
 // pollable returns f as a file in the runtime's poller: pty.Open leaves the
 // master in blocking mode, and a blocked Read would outlive Close while a
 // stray process still holds the terminal, hanging the test's cleanup.
@@ -154,6 +175,20 @@ func (tm *Terminal) Type(t testing.TB, s string) {
 	if _, err := tm.ptmx.WriteString(s); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Answer waits for prompt, types keys and waits for the child to exit,
+// failing t if it exits with an error. It returns how long the child took
+// after the keys were typed.
+func (tm *Terminal) Answer(t testing.TB, prompt, keys string) time.Duration {
+	t.Helper()
+	tm.WaitFor(t, prompt)
+	typed := time.Now()
+	tm.Type(t, keys)
+	if err := tm.Wait(t); err != nil {
+		t.Fatalf("driver: %v; terminal showed %q", err, tm.Output())
+	}
+	return time.Since(typed)
 }
 
 // Output returns everything the terminal has shown so far.
@@ -238,6 +273,30 @@ func (r Report) CheckRestored(t testing.TB) {
 	if r.After.Settings != r.Before.Settings {
 		t.Errorf("terminal settings after the run = %q; want %q", r.After.Settings, r.Before.Settings)
 	}
+}
+
+// DriveIf makes the test binary a driver when the environment variable env
+// is set (by the test that started it with [StartDriver]): it runs [Drive]
+// with run and exits with its status. Call it from init, so that a package
+// needs no TestMain for it.
+func DriveIf(env string, run func() (value string, interrupted bool, err error)) {
+	if os.Getenv(env) != "" {
+		os.Exit(Drive(run))
+	}
+}
+
+// CheckAnswered checks a run that read an answer typed sinceTyped before
+// the driver exited: the terminal left as it was found ([Report.CheckRestored]),
+// no live process left in the group recorded in pidfile, and the driver
+// done within [Answered]. what names the code under test in a failure.
+func (r Report) CheckAnswered(t testing.TB, what, pidfile string, sinceTyped time.Duration) {
+	t.Helper()
+	r.CheckRestored(t)
+	GroupGone(t, ReadPID(t, pidfile))
+	if sinceTyped > Answered {
+		t.Errorf("%s took %v after the code was typed; want under %v", what, sinceTyped, Answered)
+	}
+	t.Logf("from code typed to %s's exit: %v", what, sinceTyped)
 }
 
 // Drive is the body of a driver: it runs run with the controlling terminal

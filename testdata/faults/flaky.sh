@@ -10,19 +10,10 @@
 # 3600), truncated to the second, and appends "N EXPIRATION" to
 # STATE_DIR/keys.
 set -eu
+. "$(dirname "$0")/../lib/runs.sh"
 
 state=$1
-lock="$state/lock"
-while ! mkdir "$lock" 2>/dev/null; do
-	sleep 0.01
-done
-trap 'rmdir "$lock"' EXIT
-
-n=0
-[ -f "$state/count" ] && n=$(cat "$state/count")
-n=$((n + 1))
-echo "$n" >"$state/count.new"
-mv "$state/count.new" "$state/count" # readers never see it half written
+next_run "$state"
 
 if [ -e "$state/fail" ]; then
 	echo "flaky.sh: broker unavailable (run $n)" >&2
@@ -32,9 +23,7 @@ fi
 
 life=3600
 [ -f "$state/life" ] && life=$(cat "$state/life")
-exp=$(($(date -u +%s) + life))
-expiration=$(date -u -d "@$exp" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null ||
-	date -u -r "$exp" +%Y-%m-%dT%H:%M:%SZ)
+expiration=$(expiration "$life")
 echo "$n $expiration" >>"$state/keys"
 
 printf '{"Version":1,"AccessKeyId":"AKIDFLAKY%05d","SecretAccessKey":"%s","SessionToken":"%s-%d","Expiration":"%s"}\n' \

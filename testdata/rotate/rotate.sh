@@ -9,6 +9,7 @@
 # helper that caches its own output would. STATE_DIR/count holds the number
 # of runs so far; a mkdir lock keeps concurrent runs from sharing a number.
 set -eu
+. "$(dirname "$0")/../lib/runs.sh"
 
 state=${1:-${ROTATE_STATE:-}}
 if [ -z "$state" ]; then
@@ -19,24 +20,12 @@ same=${2:-}
 [ "${ROTATE_SAME:-}" = 1 ] && same=same
 
 mkdir -p "$state"
-lock="$state/lock"
-while ! mkdir "$lock" 2>/dev/null; do
-	sleep 0.01
-done
-trap 'rmdir "$lock"' EXIT
-
-n=0
-[ -f "$state/count" ] && n=$(cat "$state/count")
-n=$((n + 1))
-echo "$n" >"$state/count"
+next_run "$state"
 
 k=$n
 [ "$same" = same ] && k=1
 
-now=$(date -u +%s)
-exp=$((now + 3600))
-expiration=$(date -u -d "@$exp" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null ||
-	date -u -r "$exp" +%Y-%m-%dT%H:%M:%SZ)
+expiration=$(expiration 3600)
 
 printf '{"Version":1,"AccessKeyId":"AKIDROTATE%04d","SecretAccessKey":"secret%d","SessionToken":"token%d","Expiration":"%s"}\n' \
 	"$k" "$k" "$k" "$expiration"

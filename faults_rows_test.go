@@ -1,0 +1,148 @@
+package credprocess_test
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/provider"
+)
+
+const faults = "testdata/faults/"
+
+func faultRows(t *testing.T) []fault {
+	notExecutable, err := filepath.Abs(faults + "not-executable.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	longToken := credsOf("AKIDFAULTLONGTOKEN")
+	longToken.SessionToken = faultToken + strings.Repeat("Q", 4096-len(faultToken))
+	unicode := &aws.Credentials{
+		AccessKeyID: "AKIDFAULTUNICODE", SecretAccessKey: faultSecret + "é✓é😀", SessionToken: faultToken + "日本",
+		AccountID: "123456789012", Source: provider.ProviderName,
+	}
+	expiring := credsOf("AKIDFAULTEXPIRING")
+
+	return []fault{
+		// Commands that do not end by themselves.
+		{name: "hangs", command: "sleep 60", timeout: hangTimeout,
+			want: processFailure(-1, context.DeadlineExceeded)},
+		{name: "hangs in an exec'd program", command: "exec sleep 60", timeout: hangTimeout,
+			want: processFailure(-1, context.DeadlineExceeded)},
+		{name: "hangs with a background child holding stdout", command: "sleep 60 & wait", timeout: hangTimeout,
+			want: processFailure(-1, context.DeadlineExceeded)},
+		{name: "drips output slowly past the timeout", command: "sh " + faults + "drip.sh", timeout: hangTimeout,
+			want: processFailure(-1, context.DeadlineExceeded)},
+		{name: "drips a document slowly within the timeout", command: "sh " + faults + "drip-valid.sh",
+			want: gotCreds(credsOf("AKIDFAULTOK"))},
+		{name: "exits 0 leaving a child holding stdout", command: "sh " + faults + "background-child.sh",
+			want: gotCreds(credsOf("AKIDFAULTOK"))},
+
+		// Too much output.
+		{name: "prints megabytes on stdout", command: "sh " + faults + "flood-stdout.sh", flood: true,
+			want: processFailure(-1, provider.ErrOutputTooLarge)},
+		{name: "floods stderr then prints credentials", command: "sh " + faults + "flood-stderr.sh 0", flood: true,
+			want: gotCreds(credsOf("AKIDFAULTOK"))},
+		{name: "floods stderr then fails", command: "sh " + faults + "flood-stderr.sh 4", flood: true,
+			want: processFailure(4, nil, "FLOOD START", "FLOOD END", "bytes elided")},
+
+		// Failed runs.
+		{name: "crashes mid-JSON", command: "exec sh " + faults + "crash-mid-json.sh",
+			want: killedBySignal()},
+		{name: "killed by a signal", command: "kill -9 $$",
+			want: killedBySignal()},
+		{name: "exits non-zero with valid JSON on stdout", command: "cat " + faults + "ok.json; exit 3",
+			want: processFailure(3, nil)},
+		{name: "not found", command: "credprocess-no-such-command --secret " + faultSecret,
+			want: processFailure(127, nil, "not found")},
+		{name: "not found, without a shell", args: []string{"credprocess-no-such-command", "--secret", faultSecret},
+			want: processFailure(-1, exec.ErrNotFound)},
+		{name: "not executable", command: faults + "not-executable.sh",
+			want: processFailure(126, nil, "denied")},
+		{name: "not executable, without a shell", args: []string{notExecutable, "--secret", faultSecret},
+			want: processFailure(-1, fs.ErrPermission)},
+
+		// Output that breaks the specification.
+		{name: "exits 0 with empty output", command: "true",
+			want: outputFailure("", "empty output", nil)},
+		{name: "exits 0 mid-JSON", command: "cat " + faults + "truncated.json",
+			want: outputFailure("", "invalid JSON", nil)},
+		{name: "login banner before the JSON", command: "echo 'Welcome, " + stdoutCanary + "'; cat " + faults + "ok.json",
+			want: outputFailure("", "not a JSON object", nil)},
+		{name: "JSON array", command: "cat " + faults + "array.json",
+			want: outputFailure("", "not a JSON object", nil)},
+		{name: "null", command: "cat " + faults + "null.json",
+			want: outputFailure("", "not a JSON object", nil)},
+		{name: `"1" for Version`, command: "cat " + faults + "version-string.json",
+			want: outputFailure("Version", "must be the number 1", nil)},
+		{name: "trailing garbage after the object", command: "cat " + faults + "trailing-garbage.json",
+			want: outputFailure("", "invalid JSON at byte offset", nil)},
+		{name: "Expiration in the past", command: "sh " + faults + "expiring.sh", expires: -time.Hour,
+			want: outputFailure("Expiration", "expired at", provider.ErrExpired)},
+
+		// Output that is odd but valid.
+		{name: "duplicate keys: the last wins, names match case-insensitively", command: "cat " + faults + "duplicate-keys.json",
+			want: gotCreds(&aws.Credentials{AccessKeyID: "AKIDFAULTDUPLICATE", SecretAccessKey: faultSecret,
+				SessionToken: faultToken, Source: provider.ProviderName})},
+		{name: "byte order mark and CRLF", command: "cat " + faults + "bom.json",
+			want: gotCreds(credsOf("AKIDFAULTBOM"))},
+		{name: "4 KiB session token", command: "cat " + faults + "session-token-4k.json",
+			want: gotCreds(longToken)},
+		{name: "unicode, raw and escaped, and no Expiration", command: "cat " + faults + "unicode.json",
+			want: gotCreds(unicode)},
+		{name: "Expiration one second ahead", command: "sh " + faults + "expiring.sh", expires: time.Second,
+			expiredAfter: time.Second, want: gotCreds(expiring)},
+		{name: "Expiration a year ahead", command: "sh " + faults + "expiring.sh", expires: 365 * 24 * time.Hour,
+			want: gotCreds(expiring)},
+
+		// Secrets echoed to stderr: across the excerpt's cuts, in escaped
+		// forms, labelled as env lines, and in assignments before the
+		// program.
+		{name: "the reported producer: the document at 2040 of 4097 bytes of stderr", command: echoAt(2040, 4097, "plain", "plain"),
+			want: processFailure(1, nil, "bytes elided")},
+		{name: "secret key echoed across the excerpt's first cut", command: echoAt(cutAt(execjson.StderrExcerpt, 0), 6144, "plain", "plain"),
+			want: processFailure(1, nil, "bytes elided")},
+		{name: "session token echoed across the excerpt's first cut", command: echoAt(cutAt(execjson.StderrExcerpt, 1), 6144, "plain", "plain"),
+			want: processFailure(1, nil, "bytes elided")},
+		{name: "secret key echoed across the excerpt's last cut", command: echoAt(cutAt(6144-execjson.StderrExcerpt, 0), 6144, "plain", "plain"),
+			want: processFailure(1, nil, "bytes elided")},
+		{name: "session token echoed across the excerpt's last cut, past dropped bytes", command: echoAt(cutAt(64<<10-execjson.StderrExcerpt, 1), 64<<10, "plain", "plain"),
+			want: processFailure(1, nil, "bytes elided")},
+		{name: `slashes escaped on stdout (PHP's \/), echoed decoded`, command: echoAt(0, 0, "slashes", "plain"),
+			want: processFailure(1, nil, "debug: [redacted] [redacted]")},
+		{name: `= escaped on stdout (Gson's \u003d), echoed decoded`, command: echoAt(0, 0, "gson", "plain"),
+			want: processFailure(1, nil, "debug: [redacted] [redacted]")},
+		{name: "decoded on stdout, echoed with slashes escaped", command: echoAt(0, 0, "plain", "slashes"),
+			want: processFailure(1, nil, "debug: [redacted] [redacted]")},
+		{name: "env lines on stderr, nothing on stdout", command: echoAt(0, 0, "none", "env"),
+			want: processFailure(1, nil, "export AWS_SECRET_ACCESS_KEY=[redacted]")},
+		{name: "secrets in assignments before the program",
+			command: "BROKER_TOKEN=" + faultToken + " CREDS_URL='https://broker?token=" + faultSecret + "' " + faults + "echo-at.sh - 0 0 plain plain",
+			want:    processFailure(1, nil, "debug: [redacted] [redacted]")},
+	}
+}
+
+// echoAt is the command line of testdata/faults/echo-at.sh failing with the
+// secrets at offset at of total bytes of stderr.
+func echoAt(at, total int, stdout, stderr string) string {
+	return fmt.Sprintf("sh %secho-at.sh - %d %d %s %s", faults, at, total, stdout, stderr)
+}
+
+// cutAt is the offset at which echo-at.sh must start its stderr line for
+// the secret key (which 0) or the session token (which 1) to run across
+// offset cut, 20 bytes of it before the cut.
+func cutAt(cut, which int) int {
+	at := cut - len("debug: ") - 20
+	if which == 1 {
+		at -= len(faultSecret) + 1
+	}
+	return at
+}

@@ -1,0 +1,158 @@
+package credprocess_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/smithy-go/logging"
+
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
+	"github.com/seed-dcc28122/credprocess/provider"
+	"github.com/seed-dcc28122/credprocess/strategy"
+)
+
+// flakyCommand returns a credential_process line running
+// testdata/faults/flaky.sh with its state in a new directory, whose runs
+// print credentials living life (truncated to the second).
+func flakyCommand(t testing.TB, life time.Duration) (command, state string) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("flaky.sh is a POSIX shell script")
+	}
+	state = t.TempDir()
+	writeFile(t, filepath.Join(state, "life"), fmt.Sprint(int(life.Seconds())))
+	return fmt.Sprintf("sh %sflaky.sh '%s'", faults, state), state
+}
+
+// flakyRuns returns how many times flaky.sh ran.
+func flakyRuns(t testing.TB, state string) int {
+	t.Helper()
+	return proctest.Count(t, filepath.Join(state, "count"))
+}
+
+// flakyExpiry returns the Expiration flaky.sh printed with key akid.
+func flakyExpiry(t testing.TB, state, akid string) time.Time {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(state, "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		n, exp, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if fmt.Sprintf("AKIDFLAKY%05s", n) == akid {
+			at, err := time.Parse(time.RFC3339, exp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return at
+		}
+	}
+	t.Fatalf("flaky.sh never printed %s", akid)
+	return time.Time{}
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRefreshFailureRealCommand: a command that starts failing while the
+// held credentials are valid leaves them in service, with one warning per
+// failed run; once they expire the failure reaches the caller; when the
+// command recovers, the same cache serves fresh credentials.
+//
+// The strategy asks for a refresh at once, which the provider raises to its
+// floor, a tenth of the credentials' 8 seconds: failed refreshes start
+// after 0.8 seconds and the error surfaces at expiry.
+func TestRefreshFailureRealCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for about 8 seconds")
+	}
+	t.Parallel()
+	command, state := flakyCommand(t, 8*time.Second)
+	log := &logRecorder{}
+	creds := provider.New(command, func(o *provider.Options) {
+		o.Strategy = strategy.Func(func(_, now time.Time) time.Time { return now }) // as early as allowed
+		o.MinRefreshInterval = 100 * time.Millisecond
+		o.Timeout = faultTimeout
+		o.Logger = log
+	})
+	ctx := context.Background()
+
+	first, err := creds.Retrieve(ctx)
+	if err != nil {
+		t.Fatalf("Retrieve() error = %v", err)
+	}
+	expires := flakyExpiry(t, state, first.AccessKeyID)
+	writeFile(t, filepath.Join(state, "fail"), "")
+
+	var failure error
+	var failedAt time.Time
+	for deadline := expires.Add(grace); failure == nil; time.Sleep(20 * time.Millisecond) {
+		start := time.Now()
+		if start.After(deadline) {
+			t.Fatalf("Retrieve() still succeeds %v after the credentials expired", grace)
+		}
+		got, err := creds.Retrieve(ctx)
+		switch {
+		case err != nil:
+			failure, failedAt = err, time.Now()
+		case got.AccessKeyID != first.AccessKeyID:
+			t.Fatalf("Retrieve() = %s while the command fails; want the held %s", got.AccessKeyID, first.AccessKeyID)
+		case !start.Before(expires):
+			t.Fatalf("Retrieve() served %s at %v, after it expired at %v", got.AccessKeyID, start, expires)
+		}
+	}
+	if failedAt.Before(expires) {
+		t.Errorf("the failure surfaced at %v, before the held credentials expired at %v", failedAt, expires)
+	}
+	var pe *provider.ProcessError
+	if !errors.As(failure, &pe) || pe.ExitCode != 1 || !strings.Contains(pe.Stderr, "broker unavailable") {
+		t.Errorf("Retrieve() after expiry error = %v; want the command's *provider.ProcessError", failure)
+	}
+
+	// Every failed run but the last, whose error reached the caller, was
+	// logged once while the held credentials were served.
+	failed := flakyRuns(t, state) - 1
+	var warnings []string
+	for _, line := range log.all() {
+		if strings.HasPrefix(line, string(logging.Warn)) {
+			warnings = append(warnings, line)
+			if !strings.Contains(line, "broker unavailable") || !strings.Contains(line, "refresh failed") {
+				t.Errorf("warning does not name the failure: %s", line)
+			}
+		}
+	}
+	if len(warnings) == 0 || len(warnings) != failed-1 {
+		t.Errorf("%d warnings for %d failed runs, the last one returned; want one per failed run that was not returned:\n%s",
+			len(warnings), failed, strings.Join(warnings, "\n"))
+	}
+
+	// The command recovers. Right after the failure, callers get it again
+	// without a run; after a short backoff the command runs again.
+	os.Remove(filepath.Join(state, "fail"))
+	ran := flakyRuns(t, state)
+	if _, err := creds.Retrieve(ctx); err == nil || flakyRuns(t, state) != ran {
+		t.Errorf("Retrieve() right after the failure: error = %v with %d more runs; want the failure and no run", err, flakyRuns(t, state)-ran)
+	}
+	fresh, err := creds.Retrieve(ctx)
+	for deadline := time.Now().Add(grace); err != nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		fresh, err = creds.Retrieve(ctx)
+	}
+	if err != nil {
+		t.Fatalf("Retrieve() after recovery error = %v", err)
+	}
+	if fresh.AccessKeyID == first.AccessKeyID || !flakyExpiry(t, state, fresh.AccessKeyID).After(time.Now()) {
+		t.Errorf("Retrieve() after recovery = %s; want fresh credentials", fresh.AccessKeyID)
+	}
+	assertSecretFree(t, "refresh failure", failure, log.all())
+}
