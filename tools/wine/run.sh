@@ -3,13 +3,12 @@
 # under Wine. Debian's Wine 8.0 lacks bcryptprimitives.dll, without which no
 # Go 1.24+ program starts, so a shim exporting its one function the Go
 # runtime needs (ProcessPrng) is built from bcryptprimitives.c into a fresh
-# Wine prefix first. Needs wine64 and # Debian installs the loader as /usr/lib/wine/wine64 and wine-stable, not
+# Wine prefix first. Needs wine64 and x86_64-w64-mingw32-gcc.
+set -euo pipefail
+# Debian installs the loader as /usr/lib/wine/wine64 and wine-stable, not
 # always as wine64 on PATH.
 wine=${WINE:-$(command -v wine64 || command -v wine-stable || echo /usr/lib/wine/wine64)}
 wineserver=${WINESERVER:-$(command -v wineserver || command -v wineserver-stable || echo /usr/lib/wine/wineserver)}
-
-x86_64-w64-mingw32-gcc.
-set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ -n "${WINE_OUT:-}" ]; then
 	out=$WINE_OUT
