@@ -108,43 +108,8 @@ func installProducer(t *testing.T, dir, name, behaviour string) (string, []strin
 	return path, append(os.Environ(), producerEnv+"="+behaviour)
 }
 
-// tempDir is t.TempDir, except that it cleans up without os.RemoveAll,
-// which fails on every directory under Wine 8.0 ("Invalid function": Wine
-// does not implement FileDispositionInformationEx and Go does not fall back).
-func tempDir(t *testing.T) string {
-	t.Helper()
-	// A fixed name: cmd.exe splits a path at a comma of a test's name.
-	dir, err := os.MkdirTemp("", "execjson-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { removeTree(t, dir) })
-	return dir
-}
-
-func removeTree(t *testing.T, dir string) {
-	var paths []string
-	filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error { //nolint:errcheck // best effort
-		if err == nil {
-			paths = append(paths, p)
-		}
-		return nil
-	})
-	// Deepest first; a file still held by a dying process may need a retry.
-	for i := len(paths) - 1; i >= 0; i-- {
-		var err error
-		for range 50 {
-			if err = os.Remove(paths[i]); err == nil || os.IsNotExist(err) {
-				err = nil
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		if err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	}
-}
+// tempDir is proctest.TempDir, which Wine can clean up.
+func tempDir(t *testing.T) string { return proctest.TempDir(t, "execjson-test") }
 
 // pidWritten reports whether path holds a whole pid; the producer may be
 // writing it.

@@ -28,13 +28,16 @@ fi
 cp "$out/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
 
 status=0
-for pkg in "$@"; do
+for arg in "$@"; do
+	# PKG:REGEXP runs only the tests of PKG that REGEXP matches (-test.run).
+	pkg=${arg%%:*} run=
+	[ "$pkg" = "$arg" ] || run=${arg#*:}
 	bin="$out/$(echo "$pkg" | tr / _).test.exe"
 	GOOS=windows GOARCH=amd64 go test -c -o "$bin" "./$pkg"
 	echo "== $pkg (windows/amd64 under $("$wine" --version))"
 	# -test.timeout bounds a hung Wine; the package's own tests bound their runs.
 	# WINDOWS_SKIP names tests that cannot run on Windows (-test.skip).
-	(cd "$pkg" && "$wine" "$bin" -test.v -test.count=1 -test.timeout=10m ${WINDOWS_SKIP:+-test.skip="$WINDOWS_SKIP"}) >"$out/log" 2>&1 || status=1
+	(cd "$pkg" && "$wine" "$bin" -test.v -test.count=1 -test.timeout=10m ${run:+-test.run="$run"} ${WINDOWS_SKIP:+-test.skip="$WINDOWS_SKIP"}) >"$out/log" 2>&1 || status=1
 	# Verbose output is kept for a failure; otherwise the verdicts suffice.
 	if [ $status = 0 ]; then grep -E '^(--- |ok|PASS|FAIL)' "$out/log" || true; else cat "$out/log"; fi
 done
