@@ -110,7 +110,7 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 	}
 	r.Program = cmd.Program()
 	if opts.showCommand {
-		r.Command = commandLine(cmd)
+		r.Command = cmd.Line()
 	}
 
 	res, err := execjson.Run(ctx, cmd)

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os/exec"
-	"runtime"
 	"strconv"
-	"strings"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 )
@@ -82,32 +80,4 @@ func strayText(stdout []byte) string {
 		return "output has text after the JSON object (print it to stderr instead)"
 	}
 	return ""
-}
-
-// commandLine renders the command as the library runs it: the shell and
-// the line (as the SDK's parser left a profile's value), or the program and
-// its arguments, quoted where a shell would need it. It mirrors the
-// platform files of internal/execjson.
-func commandLine(cmd execjson.Command) string {
-	if len(cmd.Args) > 0 {
-		quoted := make([]string, len(cmd.Args))
-		for i, a := range cmd.Args {
-			quoted[i] = shellQuote(a)
-		}
-		return strings.Join(quoted, " ")
-	}
-	if runtime.GOOS == "windows" {
-		return `cmd.exe /D /S /C "` + cmd.Shell + `"`
-	}
-	return "/bin/sh -c " + shellQuote(cmd.Shell)
-}
-
-// shellQuote quotes s for a POSIX shell unless it needs no quoting.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=+,@%", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

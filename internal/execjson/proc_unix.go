@@ -16,7 +16,7 @@ func command(ctx context.Context, c Command) *exec.Cmd {
 	if len(c.Args) > 0 {
 		cmd = exec.CommandContext(ctx, c.Args[0], c.Args[1:]...)
 	} else {
-		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", c.Shell)
+		cmd = exec.CommandContext(ctx, shellPath, "-c", c.Shell)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
@@ -25,6 +25,12 @@ func command(ctx context.Context, c Command) *exec.Cmd {
 	}
 	return cmd
 }
+
+// shellPath is the shell that runs a command line, as the AWS CLI runs it.
+const shellPath = "/bin/sh"
+
+// shellLine renders how a command line runs, for [Command.Line].
+func shellLine(line string) string { return shellPath + " -c " + quoteWord(line) }
 
 func killGroup(cmd *exec.Cmd) {
 	if cmd.Process != nil {

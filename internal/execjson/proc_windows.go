@@ -37,11 +37,15 @@ func command(ctx context.Context, c Command) *exec.Cmd {
 			shell = filepath.Join(os.Getenv("SystemRoot"), "System32", "cmd.exe")
 		}
 		cmd = exec.CommandContext(ctx, shell)
-		cmd.SysProcAttr = &syscall.SysProcAttr{CmdLine: `cmd.exe /D /C "` + c.Shell + `"`}
+		cmd.SysProcAttr = &syscall.SysProcAttr{CmdLine: shellLine(c.Shell)}
 	}
 	cmd.SysProcAttr.CreationFlags |= windows.CREATE_SUSPENDED
 	return cmd
 }
+
+// shellLine is the raw command line that runs line under cmd.exe (see
+// command), and how [Command.Line] renders it.
+func shellLine(line string) string { return `cmd.exe /D /C "` + line + `"` }
 
 // runProcess runs cmd in a Job Object that ends every process in it when
 // the run is cancelled (timeout, ctx, output overflow) and when the run is
