@@ -2,25 +2,16 @@ package provider
 
 import (
 	"runtime"
-	"sync"
-	"weak"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/seed-dcc28122/credprocess/internal/served"
 )
 
-// providers maps each cache that New, NewArgs or NewFromProfile returned to
-// its Provider, so that Reject can reach the Provider from the cache alone:
-// aws.CredentialsCache does not expose what it wraps. The keys are weak,
-// and an entry goes with its cache.
-var providers sync.Map // weak.Pointer[aws.CredentialsCache] -> *Provider
-
+// register ties p's background work to the cache c that holds it: the
+// idle timer starts, and stops when c is collected.
 func register(c *aws.CredentialsCache, p *Provider) {
-	key := weak.Make(c)
-	providers.Store(key, p)
-	runtime.AddCleanup(c, func(k weak.Pointer[aws.CredentialsCache]) {
-		providers.Delete(k)
-		p.stop()
-	}, key)
+	runtime.AddCleanup(c, func(p *Provider) { p.stop() }, p)
 	p.watchIdle()
 }
 
@@ -60,11 +51,13 @@ func Withheld(creds *aws.CredentialsCache, accessKeyID, sessionToken string) boo
 	return p.st.withheld(accessKeyID, sessionToken)
 }
 
-// registered returns the Provider inside a cache this package made.
+// registered returns the Provider inside a cache this package made (see
+// cache): the one served.NewCache wraps.
 func registered(creds *aws.CredentialsCache) (*Provider, bool) {
-	v, ok := providers.Load(weak.Make(creds))
+	p, ok := served.Provider(creds)
 	if !ok {
 		return nil, false
 	}
-	return v.(*Provider), true
+	pp, ok := p.(*Provider)
+	return pp, ok
 }

@@ -72,32 +72,43 @@ func (r *record) find(accessKeyID, sessionToken string) (entry, bool) {
 	return entry{}, false
 }
 
-// records maps each cache NewCache made to its record. The keys are weak;
-// an entry goes with its cache.
-var records sync.Map // weak.Pointer[aws.CredentialsCache] -> *record
+// recorders maps each cache NewCache made to the recorder inside it. The
+// keys are weak; an entry goes with its cache.
+var recorders sync.Map // weak.Pointer[aws.CredentialsCache] -> *recorder
 
 // NewCache returns aws.NewCredentialsCache(p, optFns...) with p wrapped so
 // that [Served] can tell the sets it returned. The wrapper passes the
 // cache's optional strategy interfaces and IsCredentialsProvider through to
 // p, so the cache behaves as if it held p itself.
 func NewCache(p aws.CredentialsProvider, optFns ...func(*aws.CredentialsCacheOptions)) *aws.CredentialsCache {
-	rec := &record{}
-	c := aws.NewCredentialsCache(&recorder{inner: p, rec: rec}, optFns...)
+	r := &recorder{inner: p, rec: &record{}}
+	c := aws.NewCredentialsCache(r, optFns...)
 	key := weak.Make(c)
-	records.Store(key, rec)
-	runtime.AddCleanup(c, func(k weak.Pointer[aws.CredentialsCache]) { records.Delete(k) }, key)
+	recorders.Store(key, r)
+	runtime.AddCleanup(c, func(k weak.Pointer[aws.CredentialsCache]) { recorders.Delete(k) }, key)
 	return c
+}
+
+// Provider returns the provider a cache NewCache made wraps: what the cache
+// holds, since aws.CredentialsCache does not expose it. ok is false for a
+// cache NewCache did not make.
+func Provider(c *aws.CredentialsCache) (p aws.CredentialsProvider, ok bool) {
+	r, ok := lookup(c)
+	if !ok {
+		return nil, false
+	}
+	return r.inner, true
 }
 
 // Served reports whether the cache c handed out the set with this access
 // key id and session token, among its last few sets. known is false for a
 // cache NewCache did not make: it keeps no record.
 func Served(c *aws.CredentialsCache, accessKeyID, sessionToken string) (served, known bool) {
-	rec, ok := lookup(c)
+	r, ok := lookup(c)
 	if !ok {
 		return false, false
 	}
-	_, served = rec.find(accessKeyID, sessionToken)
+	_, served = r.rec.find(accessKeyID, sessionToken)
 	return served, true
 }
 
@@ -105,20 +116,20 @@ func Served(c *aws.CredentialsCache, accessKeyID, sessionToken string) (served, 
 // access key id and session token, before the cache adjusted it, and
 // whether the cache served that set and it can expire.
 func Expires(c *aws.CredentialsCache, accessKeyID, sessionToken string) (time.Time, bool) {
-	rec, ok := lookup(c)
+	r, ok := lookup(c)
 	if !ok {
 		return time.Time{}, false
 	}
-	e, ok := rec.find(accessKeyID, sessionToken)
+	e, ok := r.rec.find(accessKeyID, sessionToken)
 	return e.expires, ok && e.canExpire
 }
 
-func lookup(c *aws.CredentialsCache) (*record, bool) {
-	v, ok := records.Load(weak.Make(c))
+func lookup(c *aws.CredentialsCache) (*recorder, bool) {
+	v, ok := recorders.Load(weak.Make(c))
 	if !ok {
 		return nil, false
 	}
-	return v.(*record), true
+	return v.(*recorder), true
 }
 
 // recorder is the provider inside a cache NewCache made.
