@@ -10,9 +10,14 @@ func (c Command) Line() string {
 	if len(c.Args) == 0 {
 		return shellLine(c.Shell)
 	}
-	quoted := make([]string, len(c.Args))
-	for i, a := range c.Args {
-		quoted[i] = quoteWord(a)
+	return joinQuoted(c.Args, quoteWord)
+}
+
+// joinQuoted quotes each word and joins them with spaces.
+func joinQuoted(words []string, quote func(string) string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = quote(w)
 	}
 	return strings.Join(quoted, " ")
 }

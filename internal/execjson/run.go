@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -57,11 +56,7 @@ func (c *Command) String() string {
 	if len(c.Args) == 0 {
 		return strconv.Quote(c.Shell)
 	}
-	quoted := make([]string, len(c.Args))
-	for i, a := range c.Args {
-		quoted[i] = strconv.Quote(a)
-	}
-	return strings.Join(quoted, " ")
+	return joinQuoted(c.Args, strconv.Quote)
 }
 
 // Result is the outcome of a run that exited with status 0.
