@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -59,25 +58,8 @@ func init() {
 // counts its runs so far.
 func portableProducer(t *testing.T, behaviour, key string, args []string) (string, func() int) {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := filepath.Join(proctest.TempDir(t, "provider-test"), "Program Files (x86)", "My Tool")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	exe := filepath.Join(dir, "producer")
-	if runtime.GOOS == "windows" {
-		exe += ".exe"
-	}
-	if err := os.WriteFile(exe, body, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	exe := proctest.CopySelf(t, dir, "producer")
 	wantArgs, _ := json.Marshal(args)
 	runs := filepath.Join(filepath.Dir(filepath.Dir(dir)), "runs")
 	t.Setenv(portableEnv, behaviour)

@@ -85,27 +85,12 @@ func producer(behaviour string) {
 	}
 }
 
-// installProducer copies the test binary to dir/name (name ends in .exe on
-// Windows, where cmd.exe runs nothing else) and returns its path and the
-// environment that makes it run behaviour.
+// installProducer copies the test binary to dir/name (see
+// proctest.CopySelf) and returns its path and the environment that makes it
+// run behaviour.
 func installProducer(t *testing.T, dir, name, behaviour string) (string, []string) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, name+exeSuffix)
-	if err := os.WriteFile(path, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return path, append(os.Environ(), producerEnv+"="+behaviour)
+	return proctest.CopySelf(t, dir, name), append(os.Environ(), producerEnv+"="+behaviour)
 }
 
 // tempDir is proctest.TempDir, which Wine can clean up.

@@ -9,8 +9,6 @@ import (
 	"syscall"
 )
 
-const exeSuffix = ""
-
 // processAlive reports whether pid runs; a zombie has ended (reaping
 // orphans is init's job).
 func processAlive(pid int) bool {

@@ -4,8 +4,6 @@ package execjson
 
 import "golang.org/x/sys/windows"
 
-const exeSuffix = ".exe"
-
 // processAlive reports whether pid runs. tasklist.exe is a stub under Wine,
 // so the process is asked directly.
 func processAlive(pid int) bool {

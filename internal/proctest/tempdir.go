@@ -3,6 +3,7 @@ package proctest
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -46,4 +47,31 @@ func removeTree(t testing.TB, dir string) {
 			t.Errorf("cleanup: %v", err)
 		}
 	}
+}
+
+// CopySelf copies the test binary to dir/name, with ".exe" added on
+// Windows, where cmd.exe runs nothing else, and returns the copy's path:
+// a producer at a path of the test's choosing (spaces, parentheses) that
+// runs on every system.
+func CopySelf(t testing.TB, dir, name string) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
