@@ -117,7 +117,7 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 				continue
 			}
 			sources = append(sources, creds)
-			creds = served.NewCache(&assumeRole{profile: level, source: creds, clients: sts, options: o})
+			creds = served.NewCache(&assumeRole{profile: level, source: creds, clients: sts, options: o}, served.Withdrawal{})
 		}
 		o.Credentials = creds
 		retry := middleware.RetryOnAuthFailure(creds, func(mo *middleware.Options) { mo.Sources = sources })

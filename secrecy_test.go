@@ -190,6 +190,10 @@ func TestSecrecyMiddleware(t *testing.T) {
 		Body: io.MultiReader(strings.NewReader(content)), ContentLength: aws.Int64(int64(len(content))),
 	})
 	results = append(results, err)
+	// The refreshed key is accepted, which ends the rejection backoff.
+	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("GetCallerIdentity with the refreshed key: %v", err)
+	}
 
 	// A refresh that fails.
 	srv.Expire("AKIDFLAKY00003")

@@ -54,14 +54,33 @@
 // existed"), and it stops a command that returns cached keys from causing
 // pointless replays. If the refresh fails, the original error is returned;
 // the cache stays invalidated, so the next operation runs the command again.
-// If the replay is rejected too, its error is returned and the set that
-// signed it is dropped from the cache in the same way, without a second
+// If the replay is rejected too, its error is returned, without a second
 // replay.
 //
 // With a cache from [github.com/seed-dcc28122/credprocess/provider], the
-// rejection is also reported to the provider ([provider.Reject]), which then
-// never serves that set again from what it holds: not while refreshing ahead
-// of expiry, and not as a fallback when the replacing run fails.
+// rejection is also reported to the provider, which then never serves that
+// set again from what it holds: not while refreshing ahead of expiry, and not
+// as a fallback when the replacing run fails.
+//
+// # Rejection backoff
+//
+// A set the service keeps rejecting (a deactivated key, a revoked session, a
+// broker that keeps returning either) would otherwise run the command for
+// every operation. Each cache counts consecutive rejections of the sets it
+// served, whatever the key. The first refreshes at once. After a rejection
+// that refreshed, another rejection refreshes only once the backoff has
+// passed: 2 seconds after the first, then 4, 8 and so on, doubling up to 5
+// minutes. Until then an operation rejected with another set (the replay's,
+// or the set the refresh fetched) is returned the service's error as it is,
+// without a run or a replay, and the cache keeps serving that set: during
+// the backoff, operations are sent with the held credentials and get the
+// service's answer, as without the middleware. An operation rejected with
+// the very set whose refresh is under way still waits for that refresh and
+// replays with its result. A warning is logged when a refresh starts after
+// two or more rejections in a row. A successful operation signed with the
+// cache's newest set ends the backoff, so a set the service accepts is never
+// withheld because of it. The caches of a credential chain
+// ([Options.Sources]) each have their own backoff.
 //
 // # Placement and the retryer
 //

@@ -71,7 +71,7 @@ func TestReplayOnlyForOwnSets(t *testing.T) {
 			caches := map[string]*aws.CredentialsCache{}
 			for _, name := range []string{"TOP", "SRC", "OTHER"} {
 				providers[name] = &namedProvider{name: name}
-				caches[name] = served.NewCache(providers[name])
+				caches[name] = served.NewCache(providers[name], served.Withdrawal{})
 			}
 			first := key(tt.signer, 1).AccessKeyID
 			svc := &fakeService{reject: rejectKeys("ExpiredToken", first)}

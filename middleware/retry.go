@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -60,7 +61,7 @@ func RetryOnAuthFailure(creds *aws.CredentialsCache, optFns ...func(*Options)) f
 	}
 	for _, c := range append([]*aws.CredentialsCache{creds}, o.Sources...) {
 		if c != nil {
-			m.refreshers = append(m.refreshers, &refresher{creds: c})
+			m.refreshers = append(m.refreshers, &refresher{creds: c, guard: served.GuardOf(c)})
 		}
 	}
 	return func(stack *smithymiddleware.Stack) error {
@@ -94,7 +95,10 @@ func (m *retryOnAuthFailure) register(stack *smithymiddleware.Stack) error {
 		// nest a second replay inside the first. The later registration
 		// wins, as later credentials options do, so that the middleware
 		// invalidates the cache the client was last given.
-		_, err := stack.Finalize.Swap(RetryOnAuthFailureID, m)
+		if _, err := stack.Finalize.Swap(RetryOnAuthFailureID, m); err != nil {
+			return err
+		}
+		_, err := stack.Finalize.Swap(recordSignerID, recordSigner{m})
 		return err
 	}
 	if _, ok := stack.Finalize.Get(retryID); !ok {
@@ -108,7 +112,7 @@ func (m *retryOnAuthFailure) register(stack *smithymiddleware.Stack) error {
 	if err := stack.Finalize.Insert(m, retryID, smithymiddleware.Before); err != nil {
 		return err
 	}
-	return stack.Finalize.Insert(recordSigner{}, signingID, smithymiddleware.After)
+	return stack.Finalize.Insert(recordSigner{m}, signingID, smithymiddleware.After)
 }
 
 // HandleFinalize implements [smithymiddleware.FinalizeMiddleware]. On success
@@ -120,6 +124,9 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 ) {
 	out, md, err := next.HandleFinalize(ctx, in)
 	if err == nil {
+		if m.backoffOn() {
+			m.accepted(md)
+		}
 		return out, md, err
 	}
 	rejected, code, ok := m.rejectedBy(err, md)
@@ -138,9 +145,35 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 		return out, md, err
 	}
 
-	// Refresh even if the body turns out not to be rewindable: the cache
-	// would otherwise keep serving the rejected set to the next call.
-	fresh, rerr := owner.refresh(ctx, rejected)
+	var fresh bool
+	var rerr error
+	switch r := owner.guard.Rejected(rejected, time.Now()); r.Verdict {
+	case served.Hold:
+		// Rejected again within the backoff: the command runs no sooner
+		// than until, and this operation gets the service's answer, as it
+		// would without the middleware.
+		m.logf(ctx, logging.Debug, code, "credentials rejected again, not running the command before %s", stamp(r.Until))
+		return out, md, err
+	case served.Join:
+		// Another operation refreshes for the same rejection: use its
+		// result, whatever it is, without a run of this one's own.
+		select {
+		case <-r.Wait:
+		case <-ctx.Done():
+			return out, md, err
+		}
+		fresh, rerr = owner.changed(ctx, rejected)
+	default:
+		if n := owner.guard.Count(); n > 1 {
+			m.logf(ctx, logging.Warn, code, "credentials rejected %d times in a row; running the command again, and on the next rejection not before %s",
+				n, stamp(r.Until))
+		}
+		// Refresh even if the body turns out not to be rewindable: the
+		// cache would otherwise keep serving the rejected set to the next
+		// call.
+		fresh, rerr = owner.refresh(ctx, rejected)
+		r.Done()
+	}
 	switch {
 	case rerr != nil:
 		m.logf(ctx, logging.Warn, code, "refresh failed, not replaying: %v", rerr)
@@ -157,7 +190,9 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 	}
 	m.logf(ctx, logging.Debug, code, "replaying with refreshed credentials")
 	out, md, err = next.HandleFinalize(ctx, in)
-	if err != nil {
+	if err == nil {
+		m.accepted(md)
+	} else {
 		// No second replay, but the set that signed the replay must not
 		// sign the next operation either if it was rejected too.
 		if signer, _, ok := m.rejectedBy(err, md); ok {
@@ -180,6 +215,29 @@ func (m *retryOnAuthFailure) rejectedBy(err error, md smithymiddleware.Metadata)
 	return s, apiErr.ErrorCode(), ok
 }
 
+// backoffOn reports whether the rejection backoff of any of the caches is
+// on; it costs an atomic load per cache.
+func (m *retryOnAuthFailure) backoffOn() bool {
+	for _, r := range m.refreshers {
+		if r.guard.On() {
+			return true
+		}
+	}
+	return false
+}
+
+// accepted ends the rejection backoff of the cache whose newest set signed
+// the successful attempt that md describes.
+func (m *retryOnAuthFailure) accepted(md smithymiddleware.Metadata) {
+	s, ok := getSigner(md)
+	if !ok {
+		return
+	}
+	if owner := m.owner(s); owner != nil && owner.guard.On() && served.Newest(owner.creds, s) {
+		owner.guard.Accepted()
+	}
+}
+
 // owner returns the refresher of the cache that served the rejected set,
 // or nil if none did. A cache this module did not make keeps no record of
 // what it served; it is taken to own any set no recorded cache served, as
@@ -187,7 +245,7 @@ func (m *retryOnAuthFailure) rejectedBy(err error, md smithymiddleware.Metadata)
 func (m *retryOnAuthFailure) owner(rejected signer) *refresher {
 	var unrecorded *refresher
 	for _, r := range m.refreshers {
-		switch ok, known := served.Served(r.creds, rejected.AccessKeyID, rejected.SessionToken); {
+		switch ok, known := served.Served(r.creds, rejected); {
 		case ok:
 			return r
 		case !known && unrecorded == nil:
@@ -212,3 +270,5 @@ func (m *retryOnAuthFailure) logf(ctx context.Context, c logging.Classification,
 		smithymiddleware.GetLogger(ctx).Logf(c, format, v...)
 	}
 }
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

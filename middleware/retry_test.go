@@ -4,6 +4,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
@@ -187,26 +189,37 @@ func TestRetryOnAuthFailure(t *testing.T) {
 	}
 }
 
-// TestRejectedReplayDropsItsSet: when the replay is rejected too, the
-// operation fails without a second replay, and the set that signed the
-// replay is no longer served: the next operation starts with a fetch.
-func TestRejectedReplayDropsItsSet(t *testing.T) {
-	p := &rotatingProvider{}
-	creds := aws.NewCredentialsCache(p)
-	svc := &fakeService{reject: rejectKeys("ExpiredToken", "AKID1", "AKID2")}
-	retry := middleware.RetryOnAuthFailure(creds)
+// TestRejectedReplayHeldForTheBackoff: when the replay is rejected too,
+// the operation fails without a second replay, and the set that signed the
+// replay stays in the cache for the rejection backoff: the next operation
+// is sent with it and gets the service's error, with no fetch. The first
+// rejection after the backoff fetches again.
+func TestRejectedReplayHeldForTheBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &rotatingProvider{}
+		creds := aws.NewCredentialsCache(p)
+		svc := &fakeService{reject: rejectKeys("ExpiredToken", "AKID1", "AKID2")}
+		retry := middleware.RetryOnAuthFailure(creds)
 
-	if _, err := invoke(t, opStack(creds, nil, false), svc, retry); awstest.ErrorCode(t, err) != "ExpiredToken" {
-		t.Fatalf("first operation error = %v; want ExpiredToken from the replay", err)
-	}
-	if _, err := invoke(t, opStack(creds, nil, false), svc, retry); err != nil {
-		t.Fatalf("next operation error = %v; want success with a third key", err)
-	}
-	k3 := seen{AccessKeyID: "AKID3", SessionToken: "token3"}
-	if diff := cmp.Diff([]seen{k1, k2, k3}, svc.seen()); diff != "" {
-		t.Errorf("requests (-want +got):\n%s", diff)
-	}
-	if got := p.calls.Load(); got != 3 {
-		t.Errorf("provider calls = %d; want 3", got)
-	}
+		if _, err := invoke(t, opStack(creds, nil, false), svc, retry); awstest.ErrorCode(t, err) != "ExpiredToken" {
+			t.Fatalf("first operation error = %v; want ExpiredToken from the replay", err)
+		}
+		if _, err := invoke(t, opStack(creds, nil, false), svc, retry); awstest.ErrorCode(t, err) != "ExpiredToken" {
+			t.Fatalf("operation within the backoff: error = %v; want ExpiredToken", err)
+		}
+		if got := p.calls.Load(); got != 2 {
+			t.Errorf("provider calls within the backoff = %d; want 2", got)
+		}
+		time.Sleep(2 * time.Second)
+		if _, err := invoke(t, opStack(creds, nil, false), svc, retry); err != nil {
+			t.Fatalf("operation after the backoff: error = %v; want success with a third key", err)
+		}
+		k3 := seen{AccessKeyID: "AKID3", SessionToken: "token3"}
+		if diff := cmp.Diff([]seen{k1, k2, k2, k2, k3}, svc.seen()); diff != "" {
+			t.Errorf("requests (-want +got):\n%s", diff)
+		}
+		if got := p.calls.Load(); got != 3 {
+			t.Errorf("provider calls = %d; want 3", got)
+		}
+	})
 }

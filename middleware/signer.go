@@ -6,6 +6,8 @@ import (
 
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/seed-dcc28122/credprocess/internal/served"
 )
 
 // recordSignerID is the ID of the Finalize middleware that sits after the
@@ -16,13 +18,11 @@ const recordSignerID = "CredprocessRecordSigner"
 // signerKey is the metadata key under which recordSigner stores a signer.
 type signerKey struct{}
 
-// signer identifies the credentials that signed one attempt. The secret is
-// not on the request and is not needed: a credential set is identified by its
-// access key and session token.
-type signer struct {
-	AccessKeyID  string
-	SessionToken string // empty when the request carried no token
-}
+// signer identifies the credentials that signed one attempt by the digest
+// of their access key and session token: the secret is not on the request
+// and is not needed, and the token must not sit in the operation's
+// metadata, which a program may print.
+type signer = served.Set
 
 // recordSigner reads the identity off the signed request instead of from the
 // SDK's stack values: the key under which GetIdentity stores the identity is
@@ -30,10 +30,13 @@ type signer struct {
 // at all (an unsigned operation such as AssumeRoleWithWebIdentity has no
 // Authorization header and must never cause a refresh).
 //
-// It writes into the returned metadata, and only on error, so the success path
+// It writes into the returned metadata, and only on error or while a cache's
+// rejection backoff is on (a success then ends it), so the success path
 // allocates nothing. The Retry middleware returns the metadata of the last
 // attempt, which is the attempt whose error the outer middleware sees.
-type recordSigner struct{}
+type recordSigner struct {
+	m *retryOnAuthFailure // the outer middleware installed with it
+}
 
 var _ smithymiddleware.FinalizeMiddleware = recordSigner{}
 
@@ -41,11 +44,11 @@ var _ smithymiddleware.FinalizeMiddleware = recordSigner{}
 func (recordSigner) ID() string { return recordSignerID }
 
 // HandleFinalize implements [smithymiddleware.FinalizeMiddleware].
-func (recordSigner) HandleFinalize(ctx context.Context, in smithymiddleware.FinalizeInput, next smithymiddleware.FinalizeHandler) (
+func (r recordSigner) HandleFinalize(ctx context.Context, in smithymiddleware.FinalizeInput, next smithymiddleware.FinalizeHandler) (
 	smithymiddleware.FinalizeOutput, smithymiddleware.Metadata, error,
 ) {
 	out, md, err := next.HandleFinalize(ctx, in)
-	if err == nil {
+	if err == nil && !r.m.backoffOn() {
 		return out, md, err
 	}
 	req, ok := in.Request.(*smithyhttp.Request)
@@ -56,10 +59,7 @@ func (recordSigner) HandleFinalize(ctx context.Context, in smithymiddleware.Fina
 	if akid == "" {
 		return out, md, err
 	}
-	md.Set(signerKey{}, signer{
-		AccessKeyID:  akid,
-		SessionToken: req.Header.Get("X-Amz-Security-Token"),
-	})
+	md.Set(signerKey{}, served.SetOf(akid, req.Header.Get("X-Amz-Security-Token")))
 	return out, md, err
 }
 

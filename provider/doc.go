@@ -49,7 +49,8 @@
 // A [Provider] inside its cache is in one of these phases; Retrieve is the
 // cache asking, AdjustExpiresBy the cache storing what Retrieve returned,
 // HandleFailToRefresh the cache asking to keep its set after a failed run,
-// and [Reject] a service rejecting a set.
+// and a rejection the replay middleware reporting that a service rejected
+// a set.
 //
 //	phase                          on                                   goes to
 //	cold: nothing held             ask                                  run (callers wait)
@@ -66,7 +67,7 @@
 //	withdrawn: rejected            ask                                  run; a set a run returns is served again
 //	failing: nothing valid         ask within 2 seconds of the failure  the same error, no run
 //	                               ask later                            run
-//	handing, serving, fresh        Reject of that set                   withdrawn
+//	handing, serving, fresh        rejection of that set                withdrawn
 //	any but cold and withdrawn     RefreshWhenIdle timer at the moment  run in background
 //
 // A set that is not the one to serve any more when the cache stores it (a

@@ -118,7 +118,7 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *Provider {
 func cache(p *Provider) *aws.CredentialsCache {
 	// Recorded, so that the middleware can tell the sets this cache served
 	// from those of credentials that replaced it.
-	c := served.NewCache(p, func(o *aws.CredentialsCacheOptions) {
+	c := served.NewCache(p, p.withdrawal(), func(o *aws.CredentialsCacheOptions) {
 		// Any positive window makes the cache call AdjustExpiresBy, where the
 		// strategy decides; the window's own value is not used.
 		o.ExpiryWindow = time.Nanosecond

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/seed-dcc28122/credprocess/internal/served"
 	"github.com/seed-dcc28122/credprocess/provider"
 	"github.com/seed-dcc28122/credprocess/strategy"
 )
@@ -147,7 +148,7 @@ func TestRefreshAheadDoesNotBlock(t *testing.T) {
 		time.Sleep(35 * time.Minute) // past the poll and the refresh moment
 		c.Invalidate()
 		start := time.Now()
-		provider.Reject(c, held.AccessKeyID, held.SessionToken)
+		served.Reject(c, served.SetOf(held.AccessKeyID, held.SessionToken))
 		got, err := c.Retrieve(context.Background())
 		if err != nil || got.AccessKeyID == held.AccessKeyID || time.Since(start) != 10*time.Second {
 			t.Errorf("Retrieve after rejection = %s, %v after %v; want a new set after a 10s run", got.AccessKeyID, err, time.Since(start))

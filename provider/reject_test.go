@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/seed-dcc28122/credprocess/internal/served"
 	"github.com/seed-dcc28122/credprocess/provider"
 	"github.com/seed-dcc28122/credprocess/strategy"
 )
@@ -39,7 +40,7 @@ func TestRejectedSetIsWithdrawn(t *testing.T) {
 				}
 				c.Invalidate()
 				if marked {
-					provider.Reject(c, rejected.AccessKeyID, rejected.SessionToken)
+					served.Reject(c, served.SetOf(rejected.AccessKeyID, rejected.SessionToken))
 				}
 				if _, err := c.Retrieve(context.Background()); err == nil {
 					t.Fatal("Retrieve after rejection with a failing command = nil error")
@@ -72,32 +73,32 @@ func TestRejectAndWithheld(t *testing.T) {
 		}}
 		c, _ := provider.NewWithRunner(p.run)
 		k1 := mustRetrieve(t, c)
-		if provider.Withheld(c, k1.AccessKeyID, k1.SessionToken) {
+		if served.Withheld(c, served.SetOf(k1.AccessKeyID, k1.SessionToken)) {
 			t.Fatal("Withheld before Reject = true")
 		}
-		provider.Reject(c, k1.AccessKeyID, k1.SessionToken)
-		if !provider.Withheld(c, k1.AccessKeyID, k1.SessionToken) {
+		served.Reject(c, served.SetOf(k1.AccessKeyID, k1.SessionToken))
+		if !served.Withheld(c, served.SetOf(k1.AccessKeyID, k1.SessionToken)) {
 			t.Fatal("Withheld after Reject = false")
 		}
 		c.Invalidate()
-		if k2 := mustRetrieve(t, c); k2.AccessKeyID == k1.AccessKeyID || provider.Withheld(c, k1.AccessKeyID, k1.SessionToken) {
-			t.Errorf("after a run: got %s, Withheld(k1) = %v; want a new key and false", k2.AccessKeyID, provider.Withheld(c, k1.AccessKeyID, k1.SessionToken))
+		if k2 := mustRetrieve(t, c); k2.AccessKeyID == k1.AccessKeyID || served.Withheld(c, served.SetOf(k1.AccessKeyID, k1.SessionToken)) {
+			t.Errorf("after a run: got %s, Withheld(k1) = %v; want a new key and false", k2.AccessKeyID, served.Withheld(c, served.SetOf(k1.AccessKeyID, k1.SessionToken)))
 		}
 
 		// A producer that hands back the rejected set: the run's result is
 		// served, and not withheld.
 		same = true
 		k2 := mustRetrieve(t, c)
-		provider.Reject(c, k2.AccessKeyID, k2.SessionToken)
+		served.Reject(c, served.SetOf(k2.AccessKeyID, k2.SessionToken))
 		c.Invalidate()
-		if k3 := mustRetrieve(t, c); k3.AccessKeyID != k2.AccessKeyID || provider.Withheld(c, k3.AccessKeyID, k3.SessionToken) {
-			t.Errorf("same set from a run: got %s, withheld %v; want %s, false", k3.AccessKeyID, provider.Withheld(c, k3.AccessKeyID, k3.SessionToken), k2.AccessKeyID)
+		if k3 := mustRetrieve(t, c); k3.AccessKeyID != k2.AccessKeyID || served.Withheld(c, served.SetOf(k3.AccessKeyID, k3.SessionToken)) {
+			t.Errorf("same set from a run: got %s, withheld %v; want %s, false", k3.AccessKeyID, served.Withheld(c, served.SetOf(k3.AccessKeyID, k3.SessionToken)), k2.AccessKeyID)
 		}
 
 		// Caches this package did not make are not affected.
 		other := aws.NewCredentialsCache(provider.NewProvider("true"))
-		provider.Reject(other, "AKID", "")
-		if provider.Withheld(other, "AKID", "") {
+		served.Reject(other, served.SetOf("AKID", ""))
+		if served.Withheld(other, served.SetOf("AKID", "")) {
 			t.Error("Withheld for a foreign cache = true")
 		}
 	})

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/seed-dcc28122/credprocess/internal/served"
 )
 
 // phase is where a Provider stands between its command and its cache. The
@@ -171,24 +173,19 @@ func (s *state) fallBack(now time.Time) bool {
 	return true
 }
 
-// reject withdraws creds if it is the set with this key and token.
-func (s *state) reject(accessKeyID, sessionToken string) {
+// reject withdraws creds if it is set.
+func (s *state) reject(set served.Set) {
 	switch s.phase {
 	case handing, serving, fresh:
-		if s.holds(accessKeyID, sessionToken) {
+		if set.Of(s.creds) {
 			s.phase = withdrawn
 		}
 	}
 }
 
-// withheld reports whether the set with this key and token was withdrawn
-// and no run returned it since.
-func (s *state) withheld(accessKeyID, sessionToken string) bool {
-	return s.phase == withdrawn && s.holds(accessKeyID, sessionToken)
-}
-
-func (s *state) holds(accessKeyID, sessionToken string) bool {
-	return s.creds.AccessKeyID == accessKeyID && s.creds.SessionToken == sessionToken
+// withheld reports whether set was withdrawn and no run returned it since.
+func (s *state) withheld(set served.Set) bool {
+	return s.phase == withdrawn && set.Of(s.creds)
 }
 
 // idle is the RefreshWhenIdle timer firing at now with no run in flight.

@@ -1,15 +1,19 @@
-// Package served remembers which credential sets a cache handed out, so
-// that a service's rejection of a set can be traced to the cache that
-// served it, and a set a cache never served is left alone.
+// Package served is what the replay middleware knows of a cache: which
+// credential sets it handed out, so that a service's rejection of a set can
+// be traced to the cache that served it and a set it never served is left
+// alone; its rejection backoff; and, for a cache of this module's provider,
+// how to withdraw a rejected set from that provider.
 //
 // aws.CredentialsCache does not say what it wraps or what it served; a cache
 // made by [NewCache] wraps its provider in a recorder and is registered
-// here. The record holds digests, never the session token itself.
+// here. Sets are known by their digest ([Set]), never by the session token
+// itself.
 package served
 
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"runtime"
 	"sync"
 	"time"
@@ -22,21 +26,33 @@ import (
 // out while requests signed with an older one are still in flight.
 const size = 8
 
-type digest [sha256.Size]byte
+// Set identifies a credential set by a digest of its access key id and
+// session token, so that it can be kept and printed without the token. A
+// set is known by its key and token alone: the secret key is not on a
+// signed request.
+type Set [sha256.Size]byte
 
-func digestOf(accessKeyID, sessionToken string) digest {
+// SetOf returns the Set of the credentials with this access key id and
+// session token.
+func SetOf(accessKeyID, sessionToken string) Set {
 	h := sha256.New()
 	h.Write([]byte(accessKeyID))
 	h.Write([]byte{0})
 	h.Write([]byte(sessionToken))
-	var d digest
-	h.Sum(d[:0])
-	return d
+	var s Set
+	h.Sum(s[:0])
+	return s
 }
+
+// Of reports whether s is the set of c.
+func (s Set) Of(c aws.Credentials) bool { return SetOf(c.AccessKeyID, c.SessionToken) == s }
+
+// Format prints a short prefix of the digest, for logs and tests.
+func (s Set) Format(f fmt.State, _ rune) { fmt.Fprintf(f, "set:%x", s[:4]) }
 
 // entry is one set a provider returned.
 type entry struct {
-	set       digest
+	set       Set
 	canExpire bool
 	expires   time.Time // as the provider returned it, before the cache adjusts it
 }
@@ -49,7 +65,7 @@ type record struct {
 }
 
 func (r *record) add(c aws.Credentials) {
-	e := entry{set: digestOf(c.AccessKeyID, c.SessionToken), canExpire: c.CanExpire, expires: c.Expires}
+	e := entry{set: SetOf(c.AccessKeyID, c.SessionToken), canExpire: c.CanExpire, expires: c.Expires}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if last := &r.entries[(r.next+size-1)%size]; last.set == e.set {
@@ -60,8 +76,14 @@ func (r *record) add(c aws.Credentials) {
 	r.next = (r.next + 1) % size
 }
 
-func (r *record) find(accessKeyID, sessionToken string) (entry, bool) {
-	d := digestOf(accessKeyID, sessionToken)
+// newest reports whether set is the last one added.
+func (r *record) newest(set Set) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.entries[(r.next+size-1)%size].set == set
+}
+
+func (r *record) find(d Set) (entry, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range r.entries {
@@ -76,39 +98,66 @@ func (r *record) find(accessKeyID, sessionToken string) (entry, bool) {
 // keys are weak; an entry goes with its cache.
 var recorders sync.Map // weak.Pointer[aws.CredentialsCache] -> *recorder
 
+// Withdrawal is how a provider of this module takes back a set a service
+// rejected; see [Reject] and [Withheld]. Either func may be nil.
+type Withdrawal struct {
+	// Reject withdraws set if the provider holds it: from then on the
+	// provider hands it out again only if a new run returns it, never from
+	// what it holds, even while it is valid by its expiry.
+	Reject func(Set)
+	// Withheld reports whether the provider holds set and withholds it
+	// after Reject.
+	Withheld func(Set) bool
+}
+
 // NewCache returns aws.NewCredentialsCache(p, optFns...) with p wrapped so
-// that [Served] can tell the sets it returned. The wrapper passes the
-// cache's optional strategy interfaces and IsCredentialsProvider through to
-// p, so the cache behaves as if it held p itself.
-func NewCache(p aws.CredentialsProvider, optFns ...func(*aws.CredentialsCacheOptions)) *aws.CredentialsCache {
-	r := &recorder{inner: p, rec: &record{}}
+// that [Served] can tell the sets it returned, and [Reject] and [Withheld]
+// reach w. The wrapper passes the cache's optional strategy interfaces and
+// IsCredentialsProvider through to p, so the cache behaves as if it held p
+// itself.
+func NewCache(p aws.CredentialsProvider, w Withdrawal, optFns ...func(*aws.CredentialsCacheOptions)) *aws.CredentialsCache {
+	r := &recorder{inner: p, rec: &record{}, withdrawal: w}
 	c := aws.NewCredentialsCache(r, optFns...)
-	key := weak.Make(c)
+	key := weakKey(c)
 	recorders.Store(key, r)
-	runtime.AddCleanup(c, func(k weak.Pointer[aws.CredentialsCache]) { recorders.Delete(k) }, key)
+	forget(c, key, &recorders)
 	return c
 }
 
-// Provider returns the provider a cache NewCache made wraps: what the cache
-// holds, since aws.CredentialsCache does not expose it. ok is false for a
-// cache NewCache did not make.
-func Provider(c *aws.CredentialsCache) (p aws.CredentialsProvider, ok bool) {
-	r, ok := lookup(c)
-	if !ok {
-		return nil, false
-	}
-	return r.inner, true
+func weakKey(c *aws.CredentialsCache) weak.Pointer[aws.CredentialsCache] { return weak.Make(c) }
+
+// forget removes c's entry from m once c is collected.
+func forget(c *aws.CredentialsCache, key weak.Pointer[aws.CredentialsCache], m *sync.Map) {
+	runtime.AddCleanup(c, func(k weak.Pointer[aws.CredentialsCache]) { m.Delete(k) }, key)
 }
 
-// Served reports whether the cache c handed out the set with this access
-// key id and session token, among its last few sets. known is false for a
-// cache NewCache did not make: it keeps no record.
-func Served(c *aws.CredentialsCache, accessKeyID, sessionToken string) (served, known bool) {
+// Reject tells the provider behind c that a service rejected set; see
+// [Withdrawal]. It does nothing for a cache NewCache did not make, or whose
+// provider cannot withdraw a set.
+func Reject(c *aws.CredentialsCache, set Set) {
+	if r, ok := lookup(c); ok && r.withdrawal.Reject != nil {
+		r.withdrawal.Reject(set)
+	}
+}
+
+// Withheld reports whether the provider behind c holds set and withholds
+// it after [Reject]: no run returned it since. A cache that serves such a
+// set got it from a refresh that began before the rejection. It is false
+// for a cache NewCache did not make.
+func Withheld(c *aws.CredentialsCache, set Set) bool {
+	r, ok := lookup(c)
+	return ok && r.withdrawal.Withheld != nil && r.withdrawal.Withheld(set)
+}
+
+// Served reports whether the cache c handed out set, among its last few
+// sets. known is false for a cache NewCache did not make: it keeps no
+// record.
+func Served(c *aws.CredentialsCache, set Set) (served, known bool) {
 	r, ok := lookup(c)
 	if !ok {
 		return false, false
 	}
-	_, served = r.rec.find(accessKeyID, sessionToken)
+	_, served = r.rec.find(set)
 	return served, true
 }
 
@@ -120,12 +169,12 @@ func Expires(c *aws.CredentialsCache, accessKeyID, sessionToken string) (time.Ti
 	if !ok {
 		return time.Time{}, false
 	}
-	e, ok := r.rec.find(accessKeyID, sessionToken)
+	e, ok := r.rec.find(SetOf(accessKeyID, sessionToken))
 	return e.expires, ok && e.canExpire
 }
 
 func lookup(c *aws.CredentialsCache) (*recorder, bool) {
-	v, ok := recorders.Load(weak.Make(c))
+	v, ok := recorders.Load(weakKey(c))
 	if !ok {
 		return nil, false
 	}
@@ -134,8 +183,10 @@ func lookup(c *aws.CredentialsCache) (*recorder, bool) {
 
 // recorder is the provider inside a cache NewCache made.
 type recorder struct {
-	inner aws.CredentialsProvider
-	rec   *record
+	inner      aws.CredentialsProvider
+	rec        *record
+	withdrawal Withdrawal
+	guard      Guard // the cache's rejection backoff
 }
 
 var (

@@ -34,7 +34,7 @@ func (s *sequence) Retrieve(context.Context) (aws.Credentials, error) {
 
 func TestServedRecordsRecentSets(t *testing.T) {
 	p := &sequence{}
-	c := served.NewCache(p)
+	c := served.NewCache(p, served.Withdrawal{})
 	for range 10 {
 		c.Invalidate()
 		if _, err := c.Retrieve(context.Background()); err != nil {
@@ -42,18 +42,18 @@ func TestServedRecordsRecentSets(t *testing.T) {
 		}
 	}
 	for n := 1; n <= 10; n++ {
-		got, known := served.Served(c, fmt.Sprintf("KEY%d", n), fmt.Sprintf("token%d", n))
+		got, known := served.Served(c, served.SetOf(fmt.Sprintf("KEY%d", n), fmt.Sprintf("token%d", n)))
 		if want := n > 2; got != want || !known {
 			t.Errorf("Served(KEY%d) = %t, %t; want %t, true (the last 8 sets)", n, got, known, want)
 		}
 	}
-	if got, _ := served.Served(c, "KEY10", "token9"); got {
+	if got, _ := served.Served(c, served.SetOf("KEY10", "token9")); got {
 		t.Error("Served(KEY10 with another token) = true")
 	}
 	if exp, ok := served.Expires(c, "KEY10", "token10"); !ok || !exp.Equal(time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("Expires(KEY10) = %v, %t; want the provider's expiry", exp, ok)
 	}
-	if _, known := served.Served(aws.NewCredentialsCache(p), "KEY1", "token1"); known {
+	if _, known := served.Served(aws.NewCredentialsCache(p), served.SetOf("KEY1", "token1")); known {
 		t.Error("a cache NewCache did not make is known")
 	}
 }
@@ -61,7 +61,7 @@ func TestServedRecordsRecentSets(t *testing.T) {
 // The recorder keeps the cache behaving as if it held the provider itself.
 func TestServedPassesThrough(t *testing.T) {
 	static := credentials.NewStaticCredentialsProvider("AKID", "secret", "")
-	c := served.NewCache(static)
+	c := served.NewCache(static, served.Withdrawal{})
 	if !c.IsCredentialsProvider(credentials.StaticCredentialsProvider{}) {
 		t.Error("IsCredentialsProvider(StaticCredentialsProvider) = false through the recorder")
 	}
@@ -72,7 +72,7 @@ func TestServedPassesThrough(t *testing.T) {
 	// Without HandleFailToRefresh the error reaches the caller, as with
 	// the cache's default; the window moves Expires as the default does.
 	p := &sequence{}
-	c = served.NewCache(p, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = time.Minute })
+	c = served.NewCache(p, served.Withdrawal{}, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = time.Minute })
 	got, err := c.Retrieve(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,95 @@
+package credprocess_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
+)
+
+// selfProducerEnv turns the test binary into a credential_process producer,
+// so that a test needs no shell script and no build at test time, and runs
+// unchanged on Windows. It is read in init, before TestMain. The producer
+// appends a line to $PRODUCER_RUNS for each run, then prints a set by its
+// mode:
+//   - fixed: the long-term key $PRODUCER_KEY, with no session token and no
+//     Expiration, as a deactivated IAM user's key would come back;
+//   - session: a new session per run, key $PRODUCER_KEY followed by the
+//     run's number, valid for an hour.
+const selfProducerEnv = "CREDPROCESS_TEST_PRODUCER"
+
+func init() {
+	mode := os.Getenv(selfProducerEnv)
+	if mode == "" {
+		return
+	}
+	runs := os.Getenv("PRODUCER_RUNS")
+	f, err := os.OpenFile(runs, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Fprintln(f, "run")
+	f.Close()
+	b, _ := os.ReadFile(runs)
+	n := strings.Count(string(b), "\n")
+
+	key := os.Getenv("PRODUCER_KEY")
+	out := map[string]any{"Version": 1, "AccessKeyId": key, "SecretAccessKey": key + "-secret"}
+	if mode == "session" {
+		id := fmt.Sprintf("%s%04d", key, n)
+		out["AccessKeyId"], out["SecretAccessKey"] = id, id+"-secret"
+		out["SessionToken"] = id + "-token"
+		out["Expiration"] = time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// selfProducer returns a command line running the test binary as a
+// producer in mode, the environment to run it with, and a function counting
+// its runs so far.
+func selfProducer(t testing.TB, mode, key string) (line string, env []string, runs func() int) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := filepath.Join(proctest.TempDir(t, "producer"), "runs")
+	env = append(os.Environ(),
+		selfProducerEnv+"="+mode,
+		"PRODUCER_KEY="+key,
+		"PRODUCER_RUNS="+count,
+		// A race-enabled binary otherwise sleeps a second before it exits.
+		"GORACE=atexit_sleep_ms=0",
+	)
+	return quoteProgram(exe), env, func() int { return proctest.Runs(t, count) }
+}
+
+// quoteProgram quotes a program's path for the system shell.
+func quoteProgram(path string) string {
+	if runtime.GOOS == "windows" {
+		return strconv.Quote(path)
+	}
+	return "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
+}
+
+// shellCommand runs a command line with the system shell, as the SDK's
+// processcreds does.
+func shellCommand(ctx context.Context, line string) *exec.Cmd {
+	if runtime.GOOS == "windows" {
+		return exec.CommandContext(ctx, "cmd.exe", "/C", line)
+	}
+	return exec.CommandContext(ctx, "sh", "-c", line)
+}
