@@ -299,6 +299,35 @@ func TestExcerptCRLF(t *testing.T) {
 	}
 }
 
+// TestExcerptPrintable checks that the excerpt, which reaches error
+// messages and terminals, holds no control, bidi or other format character
+// that could move the cursor, reorder or hide text, or start a line:
+// each is replaced by U+FFFD, and only LF and tab are kept.
+func TestExcerptPrintable(t *testing.T) {
+	tests := []struct {
+		name, stderr, want string
+	}{
+		{"escape sequence", "error\x1b[8m hidden\x1b[0m", "error\uFFFD[8m hidden\uFFFD[0m"},
+		{"right-to-left override", "file \u202Eexe.txt", "file \uFFFDexe.txt"},
+		{"bidi embeddings and isolates", "\u202Aa\u202Bb\u202Cc\u202Dd\u2066e\u2067f\u2068g\u2069h", "\uFFFDa\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFDg\uFFFDh"},
+		{"marks and zero-width characters", "a\u200Eb\u200Fc\u061Cd\u200Be\u2060f\uFEFFg", "a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFDg"},
+		{"line and paragraph separators", "one\u2028two\u2029three", "one\uFFFDtwo\uFFFDthree"},
+		{"NEL and other C1 controls", "one\u0085two\u009Bthree", "one\uFFFDtwo\uFFFDthree"},
+		{"lone CR and DEL", "50%\r100%\x7f", "50%\uFFFD100%\uFFFD"},
+		{"tag characters", "flag\U000E0067\U000E0062", "flag\uFFFD\uFFFD"},
+		{"LF, tab and text kept", "line one\n\tline two: é, 日本, 😀", "line one\n\tline two: é, 日本, 😀"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &excerptWriter{n: StderrExcerpt}
+			w.Write([]byte(tt.stderr))
+			if diff := cmp.Diff(tt.want, w.String()); diff != "" {
+				t.Errorf("excerpt mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestRunScrubsAcrossCut is the producer that found the leak: it writes
 // 2040 bytes to stderr, then its document to both streams, then padding to
 // 4097 bytes, and exits 1. Other offsets put the secret across the tail's
