@@ -49,6 +49,11 @@
 // stdout or the command's arguments: only the program name. --json prints
 // the same report as one JSON object.
 //
+// What the producer wrote is shown so that it cannot pass for part of the
+// report: in the text report, control, line-separator and format (bidi)
+// characters are shown as Go escapes (\x1b, \n, \u202e); in JSON, values
+// are exact once decoded and such characters are escaped as \uXXXX.
+//
 // Exit status: 0 when the output is valid and unexpired, 1 when a check
 // fails, 2 for a usage error.
 package main
