@@ -27,6 +27,8 @@
 //   - nothing: the profile the SDK would use, AWS_PROFILE or
 //     AWS_DEFAULT_PROFILE, else "default".
 //
+// An empty --profile or --shell ("") is a usage error, not the default.
+//
 // Flags come before the command. --show-command adds the command as it
 // runs (the shell and the line as the SDK's parser left it, or the program
 // and its arguments) to the report; it is off by default because arguments
@@ -201,6 +203,24 @@ func parseCheck(args []string) (target, checkOptions, error) {
 	opts := checkOptions{timeout: *fs.timeout, json: *fs.json, interactive: *fs.interactive, showCommand: *fs.showCommand}
 	if opts.timeout <= 0 {
 		return target{}, opts, fmt.Errorf("--timeout must be positive, not %v", opts.timeout)
+	}
+	// An empty value given on purpose is a mistake (a variable that was not
+	// set, as in --profile "$PROFILE"), not a request for the default: the
+	// flag package tells the two apart only through Visit.
+	var empty error
+	fs.Visit(func(f *flag.Flag) {
+		if empty != nil || f.Value.String() != "" {
+			return
+		}
+		switch f.Name {
+		case "shell":
+			empty = errors.New("--shell needs a command line, not an empty value")
+		case "profile":
+			empty = errors.New(`--profile needs a profile name, not an empty value (leave it out for AWS_PROFILE or "default")`)
+		}
+	})
+	if empty != nil {
+		return target{}, opts, empty
 	}
 	rest := fs.Args()
 	given := 0
