@@ -17,9 +17,10 @@
 //   - --profile P: the credential_process of profile P, read with the AWS
 //     SDK's own loader (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are
 //     honoured; P is [profile P] in the config file) and run by the shell,
-//     as the SDK and the AWS CLI run it.
+//     as aws-sdk-go-v2's processcreds runs it (the AWS CLI runs it without
+//     a shell).
 //   - --shell LINE: a command line run by the shell (sh -c on Unix,
-//     cmd.exe /C on Windows), written as in ~/.aws/config.
+//     cmd.exe /D /C "LINE" on Windows), written as in ~/.aws/config.
 //   - -- PROGRAM ARGS...: a program run directly with its arguments, no
 //     shell, as provider.NewArgs runs it. A single argument containing
 //     spaces is refused unless it names a file: it is almost always a
