@@ -61,3 +61,4 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/execjson
 	$(GO) test -run='^$$' -fuzz='^FuzzParseExpiration$$' -fuzztime=$(FUZZTIME) ./internal/execjson
 	$(GO) test -run='^$$' -fuzz='^FuzzShProgram$$' -fuzztime=$(FUZZTIME) ./internal/execjson
+	$(GO) test -run='^$$' -fuzz='^FuzzExcerptLabels$$' -fuzztime=$(FUZZTIME) ./internal/execjson

@@ -1,6 +1,7 @@
 // Package credprocess gives aws-sdk-go-v2 clients credentials from a
-// credential_process command, the way the AWS CLI and SDKs run it, with the
-// faults of the SDK's own process provider fixed.
+// credential_process command, run through the system shell as the SDK's
+// own process provider (processcreds) runs it, with that provider's faults
+// fixed.
 //
 // One option to config.LoadDefaultConfig is the whole setup:
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -31,7 +32,7 @@ func faultRows(t *testing.T) []fault {
 	}
 	expiring := credsOf("AKIDFAULTEXPIRING")
 
-	return []fault{
+	rows := []fault{
 		// Commands that do not end by themselves.
 		{name: "hangs", command: "sleep 60", timeout: hangTimeout,
 			want: processFailure(-1, context.DeadlineExceeded)},
@@ -128,6 +129,13 @@ func faultRows(t *testing.T) []fault {
 			command: "BROKER_TOKEN=" + faultToken + " CREDS_URL='https://broker?token=" + faultSecret + "' " + faults + "echo-at.sh - 0 0 plain plain",
 			want:    processFailure(1, nil, "debug: [redacted] [redacted]")},
 	}
+	// Secrets under the labels of the tools a producer shells out to
+	// (curl -v, aws --debug, STS's XML, presigned URLs), nothing on stdout.
+	for i, l := range proctest.LabelledSecrets(faultSecret, faultToken) {
+		rows = append(rows, fault{name: "labelled as printed by " + l.Name, command: labelledCommand(t, i, "-"),
+			want: processFailure(1, nil, "[redacted]")})
+	}
+	return rows
 }
 
 // echoAt is the command line of testdata/faults/echo-at.sh failing with the

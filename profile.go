@@ -63,7 +63,8 @@ import (
 //
 // Errors wrap [provider.ErrProfileNotFound], [provider.ErrProfileCycle] or
 // the SDK's shared-config errors, and are returned by
-// config.LoadDefaultConfig.
+// config.LoadDefaultConfig. As with [provider.NewFromProfile], their text
+// quotes no value from the files other than profile names.
 //
 // Among options that set LoadOptions.Credentials, such as
 // config.WithCredentialsProvider, the later in the call wins; the

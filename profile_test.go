@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -197,6 +198,47 @@ func TestWithProfileErrors(t *testing.T) {
 			_, err := config.LoadDefaultConfig(context.Background(), credprocess.WithProfile(tt.profile))
 			if !errors.Is(err, tt.want) {
 				t.Errorf("LoadDefaultConfig(WithProfile(%q)) error = %v; want errors.Is %v", tt.profile, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestWithProfileErrorsQuoteNoValue: a profile the SDK's loader rejects,
+// with a message quoting the faulty value, fails the load with an error
+// that names the key or profile instead and still reaches the SDK's error
+// with errors.As; provider.CommandFromProfile says the same.
+func TestWithProfileErrorsQuoteNoValue(t *testing.T) {
+	const planted = "pLaNtEdVaLuE-7f3e"
+	tests := []struct {
+		name   string
+		config string
+		want   string
+		as     func(error) bool
+	}{
+		{"max_attempts", "[profile dev]\ncredential_process = true\nmax_attempts = " + planted + "\n", "invalid max_attempts value", nil},
+		{"sso_session", "[profile dev]\nsso_session = " + planted + "\nsso_account_id = 123456789012\nsso_role_name = r\n",
+			"sso_session names no [sso-session] section", nil},
+		{"role_arn with a missing source", "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/" + planted + "\nsource_profile = nowhere\n",
+			`source_profile names profile "nowhere", which no file defines`,
+			func(err error) bool { var e config.SharedConfigAssumeRoleError; return errors.As(err, &e) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			writeConfig(t, tt.config)
+			_, loadErr := config.LoadDefaultConfig(context.Background(), credprocess.WithProfile("dev"))
+			_, cmdErr := provider.CommandFromProfile(context.Background(), "dev")
+			for _, err := range []error{loadErr, cmdErr} {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("error = %v; want one saying %q", err, tt.want)
+				}
+				for _, verb := range allVerbs {
+					if s := fmt.Sprintf(verb, err); strings.Contains(s, planted) {
+						t.Errorf("Sprintf(%q, err) quotes the file: %s", verb, s)
+					}
+				}
+				if tt.as != nil && !tt.as(err) {
+					t.Errorf("error = %v; errors.As does not find the SDK's error", err)
+				}
 			}
 		})
 	}

@@ -2,10 +2,14 @@ package credprocess_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +25,7 @@ import (
 
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/middleware"
 	"github.com/seed-dcc28122/credprocess/provider"
 	"github.com/seed-dcc28122/credprocess/strategy"
@@ -324,6 +329,50 @@ func testCacheVerbs(t *testing.T) {
 	}
 }
 
+// labelledEnv makes the test binary a producer that prints its secrets to
+// stderr in form number $CREDPROCESS_LABELLED of proctest.LabelledSecrets
+// (curl -v, aws --debug, STS's XML, presigned URLs). The first run with a
+// $LABELLED_STATE directory prints credentials and exits 0; every later
+// run, and every run with LABELLED_STATE "-", writes the form to stderr,
+// nothing to stdout, and exits 1. It is read in init, before TestMain.
+const labelledEnv = "CREDPROCESS_LABELLED"
+
+func init() {
+	form := os.Getenv(labelledEnv)
+	if form == "" {
+		return
+	}
+	if state := os.Getenv("LABELLED_STATE"); state != "-" {
+		if _, err := os.Stat(filepath.Join(state, "ran")); errors.Is(err, fs.ErrNotExist) {
+			os.WriteFile(filepath.Join(state, "ran"), nil, 0o600) //nolint:errcheck // a second success shows in the test
+			fmt.Printf(`{"Version":1,"AccessKeyId":"AKIDFAULTOK","SecretAccessKey":%q,"SessionToken":%q,"Expiration":"2099-01-01T00:00:00Z"}`+"\n",
+				faultSecret, faultToken)
+			os.Exit(0)
+		}
+	}
+	forms := proctest.LabelledSecrets(faultSecret, faultToken)
+	i, err := strconv.Atoi(form)
+	if err != nil || i < 0 || i >= len(forms) {
+		fmt.Fprintf(os.Stderr, "no labelled form %q\n", form)
+		os.Exit(2)
+	}
+	os.Stderr.WriteString(forms[i].Text)
+	os.Exit(1)
+}
+
+// labelledCommand is the shell line that runs the test binary as the
+// labelledEnv producer of form i with state directory state ("-" for
+// none).
+func labelledCommand(t *testing.T, i int, state string) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A race-enabled binary otherwise sleeps a second before it exits.
+	return fmt.Sprintf("GORACE=atexit_sleep_ms=0 %s=%d LABELLED_STATE='%s' '%s'", labelledEnv, i, state, exe)
+}
+
 // TestSecrecyStderrWarnings fails background refreshes with the secrets
 // echoed to stderr across the excerpt's cuts and in escaped forms, while
 // the first run's credentials are held, and checks the warnings.
@@ -331,23 +380,32 @@ func TestSecrecyStderrWarnings(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the commands are POSIX shell")
 	}
-	tests := []struct {
+	type row struct {
 		name           string
 		at, total      int
 		stdout, stderr string
-	}{
-		{"the reported producer", 2040, 4097, "plain", "plain"},
-		{"secret key across the first cut", cutAt(execjson.StderrExcerpt, 0), 6144, "plain", "plain"},
-		{"session token across the last cut", cutAt(6144-execjson.StderrExcerpt, 1), 6144, "plain", "plain"},
-		{"escaped on stdout, decoded on stderr", 0, 0, "slashes", "plain"},
-		{"env lines, nothing on stdout", 0, 0, "none", "env"},
+		labelled       int // 1 + the index of a form of proctest.LabelledSecrets, run instead of echo-at.sh
+	}
+	tests := []row{
+		{name: "the reported producer", at: 2040, total: 4097, stdout: "plain", stderr: "plain"},
+		{name: "secret key across the first cut", at: cutAt(execjson.StderrExcerpt, 0), total: 6144, stdout: "plain", stderr: "plain"},
+		{name: "session token across the last cut", at: cutAt(6144-execjson.StderrExcerpt, 1), total: 6144, stdout: "plain", stderr: "plain"},
+		{name: "escaped on stdout, decoded on stderr", stdout: "slashes", stderr: "plain"},
+		{name: "env lines, nothing on stdout", stdout: "none", stderr: "env"},
+	}
+	for i, l := range proctest.LabelledSecrets(faultSecret, faultToken) {
+		tests = append(tests, row{name: "labelled as printed by " + l.Name + ", nothing on stdout", labelled: i + 1})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			state := t.TempDir()
 			log := &logRecorder{}
-			creds := provider.New(fmt.Sprintf("sh %secho-at.sh %s %d %d %s %s", faults, state, tt.at, tt.total, tt.stdout, tt.stderr),
+			command := fmt.Sprintf("sh %secho-at.sh %s %d %d %s %s", faults, state, tt.at, tt.total, tt.stdout, tt.stderr)
+			if tt.labelled > 0 {
+				command = labelledCommand(t, tt.labelled-1, state)
+			}
+			creds := provider.New(command,
 				func(o *provider.Options) {
 					o.Strategy = strategy.Func(func(_, now time.Time) time.Time { return now }) // as early as allowed
 					o.MinRefreshInterval = 10 * time.Millisecond

@@ -10,10 +10,13 @@
 // goroutines are waiting. A refresh that fails while the held credentials
 // are still valid keeps them in service and tries again later.
 //
-// The command runs as the AWS CLI runs it (sh -c on Unix, cmd.exe /C on
-// Windows), with the null device as stdin, stderr captured for errors, a
-// timeout that kills every process it started, and a cap on stdout. Errors
-// are [*ProcessError] and [*OutputError]; none holds a secret.
+// The command runs through the system shell as aws-sdk-go-v2's processcreds
+// runs it (sh -c on Unix; cmd.exe on Windows, as cmd.exe /D /C "COMMAND"),
+// with the null device as stdin, stderr captured for errors, a timeout that
+// kills every process it started, and a cap on stdout. The AWS CLI runs no
+// shell: it splits the line into words and passes $VAR, ~ and globs to the
+// program as written (the README lists the differences). Errors are
+// [*ProcessError] and [*OutputError]; none holds a secret.
 //
 // # Refresh moments
 //

@@ -89,6 +89,8 @@ type Options struct {
 	Env []string
 
 	// Dir is the command's working directory. Empty means the current one.
+	// A Dir that does not exist, or is not a directory, fails every run
+	// with a [*ProcessError] (ExitCode -1) that names it.
 	Dir string
 
 	// Logger receives warnings about failed refreshes and debug lines about

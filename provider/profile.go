@@ -36,8 +36,11 @@ var ErrNoCredentialProcess = errors.New("no credential_process")
 //
 // The profile is read once, now: later edits to the files take effect on
 // the next call. Errors wrap [ErrProfileNotFound], [ErrNoCredentialProcess],
-// [ErrProfileCycle] or the SDK's shared-config error; none holds a secret
-// from the files.
+// [ErrProfileCycle] or the SDK's shared-config error. Their text names
+// profiles, keys and files, never another value from the files: where the
+// SDK's message quotes one (a max_attempts value, an sso_session name, a
+// role ARN), it is replaced by one naming the key, and the SDK's error is
+// left for errors.As and errors.Unwrap.
 func NewFromProfile(ctx context.Context, profile string, optFns ...func(*Options)) (*aws.CredentialsCache, error) {
 	command, err := CommandFromProfile(ctx, profile)
 	if err != nil {

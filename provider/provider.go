@@ -63,8 +63,11 @@ var (
 )
 
 // New returns a cache of the credentials that command prints, run by the
-// system shell (sh -c on Unix, cmd.exe /C on Windows) exactly as the AWS CLI
-// runs a credential_process line, quotes and pipes included.
+// system shell as aws-sdk-go-v2's processcreds runs a credential_process
+// line: sh -c on Unix, cmd.exe /D /C "command" on Windows, so that quotes,
+// pipes, variables, ~ and globs work as in a shell. The AWS CLI runs no
+// shell (it splits the line into words and passes $VAR, ~ and globs to the
+// program as written); [NewArgs] runs a program without one.
 //
 // The result is a *aws.CredentialsCache so that config.LoadDefaultConfig
 // keeps it as is instead of wrapping it in a second cache, and so that
@@ -171,8 +174,7 @@ func (p *Provider) logf(ctx context.Context, c logging.Classification, format st
 // readings would take the cache's next ask for an invalidation.
 func (p *Provider) clock() time.Time { return p.now().Round(0) }
 
-// mask shows an access key id as its first and last four characters, as
-// the AWS CLI does.
+// mask shows an access key id as its first and last four characters.
 func mask(id string) string {
 	if len(id) <= 8 {
 		return "****"

@@ -246,11 +246,13 @@ func processDetail(pe *execjson.ProcessError, timeout time.Duration) string {
 	}
 }
 
-// mask shows an access key id as its first and last four characters, as
-// the AWS CLI does; a shorter id is hidden entirely.
+// mask shows an access key id as its first and last four characters; a
+// shorter id is hidden entirely. It counts characters, not bytes, so that
+// an id the producer wrote in UTF-8 is not cut inside a character.
 func mask(id string) string {
-	if len(id) <= 8 {
+	r := []rune(id)
+	if len(r) <= 8 {
 		return "****"
 	}
-	return id[:4] + "****" + id[len(id)-4:]
+	return string(r[:4]) + "****" + string(r[len(r)-4:])
 }

@@ -17,15 +17,18 @@
 //   - --profile P: the credential_process of profile P, read with the AWS
 //     SDK's own loader (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are
 //     honoured; P is [profile P] in the config file) and run by the shell,
-//     as the SDK and the AWS CLI run it.
+//     as aws-sdk-go-v2's processcreds runs it (the AWS CLI runs it without
+//     a shell).
 //   - --shell LINE: a command line run by the shell (sh -c on Unix,
-//     cmd.exe /C on Windows), written as in ~/.aws/config.
+//     cmd.exe /D /C "LINE" on Windows), written as in ~/.aws/config.
 //   - -- PROGRAM ARGS...: a program run directly with its arguments, no
 //     shell, as provider.NewArgs runs it. A single argument containing
 //     spaces is refused unless it names a file: it is almost always a
 //     command line meant for --shell.
 //   - nothing: the profile the SDK would use, AWS_PROFILE or
 //     AWS_DEFAULT_PROFILE, else "default".
+//
+// An empty --profile or --shell ("") is a usage error, not the default.
 //
 // Flags come before the command. --show-command adds the command as it
 // runs (the shell and the line as the SDK's parser left it, or the program
@@ -48,6 +51,11 @@
 // excerpt of stderr. It never prints the secret key, the session token,
 // stdout or the command's arguments: only the program name. --json prints
 // the same report as one JSON object.
+//
+// What the producer wrote is shown so that it cannot pass for part of the
+// report: in the text report, control, line-separator and format (bidi)
+// characters are shown as Go escapes (\x1b, \n, \u202e); in JSON, values
+// are exact once decoded and such characters are escaped as \uXXXX.
 //
 // Exit status: 0 when the output is valid and unexpired, 1 when a check
 // fails, 2 for a usage error.
@@ -196,6 +204,24 @@ func parseCheck(args []string) (target, checkOptions, error) {
 	opts := checkOptions{timeout: *fs.timeout, json: *fs.json, interactive: *fs.interactive, showCommand: *fs.showCommand}
 	if opts.timeout <= 0 {
 		return target{}, opts, fmt.Errorf("--timeout must be positive, not %v", opts.timeout)
+	}
+	// An empty value given on purpose is a mistake (a variable that was not
+	// set, as in --profile "$PROFILE"), not a request for the default: the
+	// flag package tells the two apart only through Visit.
+	var empty error
+	fs.Visit(func(f *flag.Flag) {
+		if empty != nil || f.Value.String() != "" {
+			return
+		}
+		switch f.Name {
+		case "shell":
+			empty = errors.New("--shell needs a command line, not an empty value")
+		case "profile":
+			empty = errors.New(`--profile needs a profile name, not an empty value (leave it out for AWS_PROFILE or "default")`)
+		}
+	})
+	if empty != nil {
+		return target{}, opts, empty
 	}
 	rest := fs.Args()
 	given := 0

@@ -1,33 +1,71 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/seed-dcc28122/credprocess/internal/execjson"
 )
 
-// writeJSON prints r as one indented JSON object.
+// writeJSON prints r as one indented JSON object. Every value decodes to
+// exactly what check found; in the encoding, every character that could
+// act on a terminal ([execjson.Unprintable]) is escaped as \uXXXX, where
+// encoding/json escapes only the C0 controls, U+2028 and U+2029.
 func writeJSON(w io.Writer, r *report) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeUnprintable(buf.Bytes()))
+	return err
+}
+
+// escapeUnprintable escapes as \uXXXX (a surrogate pair past U+FFFF) every
+// character of encoded JSON that [execjson.Unprintable] reports and the
+// encoder left alone: DEL, the C1 controls and the format characters. Such
+// a character can only be inside a string, since JSON is ASCII outside
+// them; the encoder's own newlines and indentation are left as they are.
+func escapeUnprintable(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r < utf8.RuneSelf || !execjson.Unprintable(r) {
+			out = append(out, b[i:i+n]...)
+		} else if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		} else {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += n
+	}
+	return out
 }
 
 // writeText prints r for a person: the command, the checks, the
-// credentials, stderr, and a verdict on the last line.
+// credentials, stderr, and a verdict on the last line. Text that the
+// producer or its configuration wrote is shown escaped where it could act
+// on a terminal (see shown), so that it cannot forge or hide a line.
 func writeText(w io.Writer, r *report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(indent, label, value string) { fmt.Fprintf(tw, "%s%s\t%s\n", indent, label, value) }
 
 	switch {
 	case r.Command != "":
-		row("", "Program", r.Program+" ("+describeSource(r)+")")
-		row("", "Command", r.Command)
+		row("", "Program", shown(r.Program)+" ("+describeSource(r)+")")
+		row("", "Command", shown(r.Command))
 	case r.Program != "":
-		row("", "Program", r.Program+" ("+describeSource(r)+"; arguments not shown)")
+		row("", "Program", shown(r.Program)+" ("+describeSource(r)+"; arguments not shown)")
 	default:
 		row("", "Profile", fmt.Sprintf("%q", r.Profile))
 	}
@@ -51,10 +89,10 @@ func writeText(w io.Writer, r *report) error {
 			failed = &r.Checks[i]
 		}
 		if c.Status == statusFail && c.Field != "" && !strings.HasPrefix(c.Name, c.Field+" ") {
-			line += ": " + c.Field
+			line += ": " + shown(c.Field)
 		}
 		if c.Detail != "" {
-			line += ": " + c.Detail
+			line += ": " + shown(c.Detail)
 		}
 		row("  ", statusLabel(c.Status), line)
 	}
@@ -62,10 +100,10 @@ func writeText(w io.Writer, r *report) error {
 	if r.AccessKeyID != "" {
 		fmt.Fprintln(tw)
 		fmt.Fprintln(tw, "Credentials")
-		row("  ", "Access key id", r.AccessKeyID)
+		row("  ", "Access key id", shown(r.AccessKeyID))
 		row("  ", "Session token", map[bool]string{true: "present", false: "absent"}[r.SessionToken])
 		if r.AccountID != "" {
-			row("  ", "Account id", r.AccountID)
+			row("  ", "Account id", shown(r.AccountID))
 		}
 		if r.Expiration == "" {
 			row("  ", "Expires", "never (no Expiration)")
@@ -90,7 +128,7 @@ func writeText(w io.Writer, r *report) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Stderr (excerpt)")
 		for line := range strings.SplitSeq(r.Stderr, "\n") {
-			fmt.Fprintln(w, "  | "+line)
+			fmt.Fprintln(w, "  | "+shown(line, '\t'))
 		}
 	}
 
@@ -100,13 +138,36 @@ func writeText(w io.Writer, r *report) error {
 	case r.OK:
 		_, err = fmt.Fprintln(w, "OK: valid, unexpired credentials")
 	case failed != nil && failed.Field != "":
-		_, err = fmt.Fprintf(w, "FAIL: %s: %s\n", failed.Field, failed.Detail)
+		_, err = fmt.Fprintf(w, "FAIL: %s: %s\n", shown(failed.Field), shown(failed.Detail))
 	case failed != nil:
-		_, err = fmt.Fprintf(w, "FAIL: %s\n", failed.Detail)
+		_, err = fmt.Fprintf(w, "FAIL: %s\n", shown(failed.Detail))
 	default:
 		_, err = fmt.Fprintln(w, "FAIL")
 	}
 	return err
+}
+
+// shown returns s, text that the producer or its configuration wrote,
+// fit for a terminal: every character that could move the cursor, start a
+// line or reorder text ([execjson.Unprintable]), other than those in keep,
+// and every byte of invalid UTF-8, is written as a Go escape (\n, \x1b,
+// \u202e), so that it shows instead of acting.
+func shown(s string, keep ...rune) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case execjson.Unprintable(r) && !slices.Contains(keep, r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 func describeSource(r *report) string {

@@ -23,6 +23,11 @@ func TestCheckUsage(t *testing.T) {
 		{"profile and shell", []string{"check", "--profile", "dev", "--shell", "true"}, 2, "give one of"},
 		{"command line after --", []string{"check", "--", "aws-vault export --format=json dev"}, 2, "use --shell"},
 		{"zero timeout", []string{"check", "--timeout", "0s", "--", p, "valid"}, 2, "--timeout must be positive"},
+		{"empty --shell", []string{"check", "--shell", ""}, 2, "--shell needs a command line"},
+		{"empty --shell=", []string{"check", "--shell="}, 2, "--shell needs a command line"},
+		{"empty --profile", []string{"check", "--profile", ""}, 2, "--profile needs a profile name"},
+		{"empty -profile=", []string{"check", "-profile="}, 2, "--profile needs a profile name"},
+		{"empty --profile with a command", []string{"check", "--profile", "", "--", p, "valid"}, 2, "--profile needs a profile name"},
 		{"help", []string{"help"}, 0, ""},
 	}
 	for _, tt := range tests {

@@ -36,7 +36,8 @@ type Command struct {
 	Args []string
 	// Env is the environment; nil inherits the current process's.
 	Env []string
-	// Dir is the working directory; "" inherits the current one.
+	// Dir is the working directory; "" inherits the current one. A Dir that
+	// does not exist fails the run with a *ProcessError that names it.
 	Dir string
 	// Stdin is the command's standard input; nil is the null device.
 	Stdin io.Reader
@@ -140,6 +141,9 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		// Before ctx: the re-raised signal may already have cancelled it.
 	case ctx.Err() != nil:
 		perr.Err = ctx.Err()
+	}
+	if cmd.Process == nil {
+		perr.Err = startError(c.Dir, perr.Err)
 	}
 	return Result{}, perr
 }

@@ -23,13 +23,25 @@ const minSecret = 4
 var secretMember = regexp.MustCompile(`(?i)"(?:SecretAccessKey|SessionToken)"\s*:\s*(?:"((?:[^"\\]|\\.)*)|([^\s,}\]"]+))`)
 
 // secretAssignment finds a secret that stderr itself labels, whatever
-// stdout holds: env lines (export AWS_SECRET_ACCESS_KEY=...), ini lines
-// (aws_session_token = ...), and JSON members, escaped one level or not.
-// The value is taken up to a delimiter, JSON escapes included; values under
-// 8 characters are not secrets but words ("session token: invalid").
-// It is tried only where a label starts (see labels): unanchored, the
-// regular expression costs a millisecond per excerpt.
-var secretAssignment = regexp.MustCompile(`^(?i)(?:secret_?access_?key|session_?token|security_?token)\\*["']?\s*[:=]\s*\\*["']?((?:\\u[0-9a-f]{4}|\\[\\/bfnrt]|[^\s"'\\,;&}]){8,})`)
+// stdout holds, in any case and with _, - or nothing between the label's
+// words:
+//   - env and ini lines: export AWS_SECRET_ACCESS_KEY=..., aws_session_token = ...;
+//   - JSON members, escaped one level or not, and Python dicts, whose values
+//     may be bytes (aws --debug prints 'X-Amz-Security-Token': b'...');
+//   - HTTP headers as curl -v prints them (X-Amz-Security-Token: ..., or
+//     x-amz-security-token: over HTTP/2), in a canonical request, and in a
+//     Go http.Header (X-Amz-Security-Token:[...]);
+//   - query strings (X-Amz-Security-Token=..., as in a presigned URL, or
+//     %3D in a URL inside another);
+//   - XML elements, as STS answers (<SessionToken>...</SessionToken>).
+//
+// The value is taken up to a delimiter, JSON and percent escapes included;
+// values under 8 characters are not secrets but words ("session token:
+// invalid"). It is tried only where a label starts (see labels):
+// unanchored, the regular expression costs a millisecond per excerpt.
+var secretAssignment = regexp.MustCompile(`^(?i)(?:secret[-_]?access[-_]?key|session[-_]?token|security[-_]?token)` +
+	`(?:\\*["']?\s*(?:[:=]|%3d)\s*\[?(?:b["']|\\*["']?)|>\s*)` +
+	`((?:\\u[0-9a-f]{4}|\\[\\/bfnrt]|[^\s"'\\,;&}<\]]){8,})`)
 
 // labels are how secretAssignment's labels start, in lower case.
 var labels = [][]byte{[]byte("secret"), []byte("session"), []byte("security")}

@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 // Ways a producer writes a secret, on stdout or stderr.
@@ -154,6 +158,114 @@ func TestExcerptScrubsEveryForm(t *testing.T) {
 	}
 }
 
+// TestExcerptScrubsLabels writes secrets under the labels the tools a
+// producer shells out to print them with (curl -v, aws --debug, STS's XML,
+// a presigned URL), with nothing on stdout: each value is replaced, and
+// the label and what follows the value stay.
+func TestExcerptScrubsLabels(t *testing.T) {
+	tests := []struct {
+		name, stderr, want string
+	}{
+		{"curl -v header", "> X-Amz-Security-Token: " + plantedToken + "\r\n> Accept: */*",
+			"> X-Amz-Security-Token: [redacted]\n> Accept: */*"},
+		{"curl -v over HTTP/2, lower case", "> x-amz-security-token: " + plantedToken,
+			"> x-amz-security-token: [redacted]"},
+		{"curl -v over HTTP/2, stream line", "* [HTTP/2] [1] [x-amz-security-token: " + plantedToken + "]",
+			"* [HTTP/2] [1] [x-amz-security-token: [redacted]]"},
+		{"botocore header dict, bytes", "{'X-Amz-Security-Token': b'" + plantedToken + "', 'X-Amz-Date': b'20301126T120000Z'}",
+			"{'X-Amz-Security-Token': b'[redacted]', 'X-Amz-Date': b'20301126T120000Z'}"},
+		{"botocore header dict, strings", "{'X-Amz-Security-Token': '" + plantedToken + "'}",
+			"{'X-Amz-Security-Token': '[redacted]'}"},
+		{"canonical request", "x-amz-date:20301126T120000Z\nx-amz-security-token:" + plantedToken + "\n\nhost;x-amz-date;x-amz-security-token",
+			"x-amz-date:20301126T120000Z\nx-amz-security-token:[redacted]\n\nhost;x-amz-date;x-amz-security-token"},
+		{"STS XML", "<SecretAccessKey>" + plantedSecret + "</SecretAccessKey><SessionToken>" + plantedToken + "</SessionToken>",
+			"<SecretAccessKey>[redacted]</SecretAccessKey><SessionToken>[redacted]</SessionToken>"},
+		{"STS XML, indented", "<SessionToken>\n  " + plantedToken + "\n</SessionToken>",
+			"<SessionToken>\n  [redacted]\n</SessionToken>"},
+		{"presigned URL", "?X-Amz-Date=20301126T120000Z&X-Amz-Security-Token=" + url.QueryEscape(plantedToken) + "&X-Amz-Signature=0123abcd",
+			"?X-Amz-Date=20301126T120000Z&X-Amz-Security-Token=[redacted]&X-Amz-Signature=0123abcd"},
+		{"presigned URL, lower case", "?x-amz-security-token=" + url.QueryEscape(plantedToken),
+			"?x-amz-security-token=[redacted]"},
+		{"presigned URL inside a URL", "?Destination=" + url.QueryEscape("https://sts.amazonaws.com/?X-Amz-Security-Token="+url.QueryEscape(plantedToken)),
+			"?Destination=https%3A%2F%2Fsts.amazonaws.com%2F%3FX-Amz-Security-Token%3D[redacted]"},
+		{"Go http.Header", "map[X-Amz-Security-Token:[" + plantedToken + "]]", "map[X-Amz-Security-Token:[[redacted]]]"},
+		{"signed headers name the label only", "SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=0123abcd",
+			"SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=0123abcd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &excerptWriter{n: StderrExcerpt}
+			w.Write([]byte(tt.stderr))
+			if diff := cmp.Diff(tt.want, w.excerpt(nil)); diff != "" {
+				t.Errorf("excerpt mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, l := range proctest.LabelledSecrets(plantedSecret, plantedToken) {
+		t.Run("as printed by "+l.Name, func(t *testing.T) {
+			w := &excerptWriter{n: StderrExcerpt}
+			w.Write([]byte(l.Text))
+			for _, stdout := range []string{"", "not json", document(secretForms["plain"])} {
+				got := w.excerpt([]byte(stdout))
+				for _, s := range []string{plantedSecret, plantedToken} {
+					if piece := leaks(got, s, url.QueryEscape(s)); piece != "" {
+						t.Errorf("stdout %q: excerpt shows %q: %s", stdout, piece, got)
+					}
+				}
+				if !strings.Contains(got, redactedMark) {
+					t.Errorf("stdout %q: excerpt = %q; want %s in it", stdout, got, redactedMark)
+				}
+			}
+		})
+	}
+}
+
+// TestExcerptScrubsLabelsAcrossCuts writes each labelled form with each
+// cut of the excerpt at every offset from just before the label to just
+// after a secret's value, with nothing on stdout, and checks that no piece
+// of a secret is shown.
+func TestExcerptScrubsLabelsAcrossCuts(t *testing.T) {
+	const n = StderrExcerpt
+	written := []string{plantedSecret, plantedToken, url.QueryEscape(plantedToken), url.QueryEscape(url.QueryEscape(plantedToken))}
+	for _, l := range proctest.LabelledSecrets(plantedSecret, plantedToken) {
+		// The offsets in l.Text at which a cut falls in a label or a value.
+		var offsets []int
+		for _, w := range written {
+			for i := 0; ; {
+				j := strings.Index(l.Text[i:], w)
+				if j < 0 {
+					break
+				}
+				for k := max(0, i+j-40); k <= min(len(l.Text), i+j+len(w)+2); k++ {
+					offsets = append(offsets, k)
+				}
+				i += j + len(w)
+			}
+		}
+		if len(offsets) == 0 {
+			t.Fatalf("%s holds no secret", l.Name)
+		}
+		for _, total := range []int{2*n + len(l.Text) + 64, 2*(n+scrubOverlap) + 5000} {
+			for _, cut := range []int{n, total - n} {
+				for _, k := range offsets {
+					at := cut - k
+					stream := strings.Repeat(".", at) + l.Text + strings.Repeat(".", total-at-len(l.Text))
+					w := &excerptWriter{n: n}
+					for chunk := range slicesChunk(stream, 1000) {
+						w.Write([]byte(chunk))
+					}
+					got := w.excerpt(nil)
+					for _, s := range []string{plantedSecret, plantedToken} {
+						if piece := leaks(got, s, url.QueryEscape(s)); piece != "" {
+							t.Fatalf("%s, %d bytes, cut at %d of it: excerpt shows %q:\n%s", l.Name, total, k, piece, got)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestExcerptKeepsWords checks that scrubbing leaves ordinary text alone:
 // short values and labels without a value are not secrets.
 func TestExcerptKeepsWords(t *testing.T) {
@@ -184,6 +296,35 @@ func TestExcerptCRLF(t *testing.T) {
 	w.Write([]byte("50%\r100%"))
 	if got, want := w.String(), "50%\uFFFD100%"; got != want {
 		t.Errorf("String() = %q; want %q", got, want)
+	}
+}
+
+// TestExcerptPrintable checks that the excerpt, which reaches error
+// messages and terminals, holds no control, bidi or other format character
+// that could move the cursor, reorder or hide text, or start a line:
+// each is replaced by U+FFFD, and only LF and tab are kept.
+func TestExcerptPrintable(t *testing.T) {
+	tests := []struct {
+		name, stderr, want string
+	}{
+		{"escape sequence", "error\x1b[8m hidden\x1b[0m", "error\uFFFD[8m hidden\uFFFD[0m"},
+		{"right-to-left override", "file \u202Eexe.txt", "file \uFFFDexe.txt"},
+		{"bidi embeddings and isolates", "\u202Aa\u202Bb\u202Cc\u202Dd\u2066e\u2067f\u2068g\u2069h", "\uFFFDa\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFDg\uFFFDh"},
+		{"marks and zero-width characters", "a\u200Eb\u200Fc\u061Cd\u200Be\u2060f\uFEFFg", "a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFDg"},
+		{"line and paragraph separators", "one\u2028two\u2029three", "one\uFFFDtwo\uFFFDthree"},
+		{"NEL and other C1 controls", "one\u0085two\u009Bthree", "one\uFFFDtwo\uFFFDthree"},
+		{"lone CR and DEL", "50%\r100%\x7f", "50%\uFFFD100%\uFFFD"},
+		{"tag characters", "flag\U000E0067\U000E0062", "flag\uFFFD\uFFFD"},
+		{"LF, tab and text kept", "line one\n\tline two: é, 日本, 😀", "line one\n\tline two: é, 日本, 😀"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &excerptWriter{n: StderrExcerpt}
+			w.Write([]byte(tt.stderr))
+			if diff := cmp.Diff(tt.want, w.String()); diff != "" {
+				t.Errorf("excerpt mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -76,8 +76,8 @@ func (w *excerptWriter) String() string { return w.excerpt(nil) }
 
 // excerpt returns the first and last n bytes with the middle elided, every
 // secret of stdout and every labelled secret replaced, CRLF line ends made
-// LF, and the rest as printable: invalid UTF-8 and control characters other
-// than newline and tab are replaced, and surrounding space is trimmed.
+// LF, and the rest as printable (see printable), with surrounding space
+// trimmed.
 //
 // Secrets are found before the cut, in everything kept, so that one
 // written across a cut is not shown in part.
@@ -110,13 +110,28 @@ func elided[N int | int64](n N) []byte {
 	return []byte("\n... [" + strconv.FormatInt(int64(n), 10) + " bytes elided] ...\n")
 }
 
+// printable replaces with U+FFFD what could make the excerpt pass for
+// something else on a terminal or in a log: invalid UTF-8, control
+// characters other than LF and tab (ESC, a lone CR, DEL, NEL and the other
+// C1 controls), format characters (the bidi overrides, embeddings, isolates
+// and marks, zero-width characters, tags) and the line and paragraph
+// separators U+2028 and U+2029. LF stays: callers show the excerpt line by
+// line.
 func printable(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
+		if r == '\n' || r == '\t' || !Unprintable(r) {
 			return r
 		}
 		return '\uFFFD'
 	}, s)
 	return strings.TrimSpace(s)
+}
+
+// Unprintable reports whether r, printed on a terminal, can do more than
+// show a character: move the cursor or start a line (the C0 and C1
+// controls, DEL, U+2028 and U+2029), or reorder or hide text (the format
+// characters, category Cf, which hold the bidi controls such as U+202E).
+func Unprintable(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.In(r, unicode.Zl, unicode.Zp)
 }

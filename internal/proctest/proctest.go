@@ -1,7 +1,8 @@
 // Package proctest is what tests share to watch the commands they run as
 // credential_process producers: whether a command left a process behind,
-// how many times it ran ([Runs]), and, on Unix, a terminal to run it on
-// ([StartOnTerminal]).
+// how many times it ran ([Runs]), on Unix a terminal to run it on
+// ([StartOnTerminal]), and what it may print to stderr that must be
+// scrubbed ([LabelledSecrets]).
 //
 // A credential_process command runs in a process group of its own, led by
 // the process that was started, so the group's id is that process's pid.

@@ -1,6 +1,7 @@
 // Package profiles loads a shared config profile with the SDK's own loader
 // and the file rules of config.LoadDefaultConfig, and turns the loader's
-// errors into ones that name the profile and the files searched.
+// errors into ones that name the profile and the files searched and quote
+// no value from the files.
 package profiles
 
 import (
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -24,7 +26,10 @@ var ErrCycle = errors.New("source_profile cycle")
 // source_profile chain included, and the files it searched. An empty
 // profile means [EnvProfile]. The files are AWS_CONFIG_FILE and
 // AWS_SHARED_CREDENTIALS_FILE when set, else the SDK's defaults; optFns run
-// after that and may set others. Errors are prefixed with prefix.
+// after that and may set others. Errors are prefixed with prefix; their
+// text names profiles, keys and files but no other value from the files,
+// and the SDK's error, whose text can, stays reachable with errors.As and
+// errors.Unwrap.
 func Load(ctx context.Context, prefix, profile string, optFns ...func(*config.LoadSharedConfigOptions)) (config.SharedConfig, []string, error) {
 	if profile == "" {
 		profile = EnvProfile()
@@ -73,9 +78,66 @@ func Load(ctx context.Context, prefix, profile string, optFns ...func(*config.Lo
 		return sc, files, fmt.Errorf("%s: profile %q: %w: the source_profile links lead back to profile %q without reaching credentials",
 			prefix, profile, ErrCycle, noSource.Profile)
 	case err != nil:
-		return sc, files, fmt.Errorf("%s: profile %q: %w", prefix, profile, err)
+		return sc, files, fmt.Errorf("%s: profile %q in %s: %w", prefix, profile, FileList(files), &loaderError{reason(err), err})
 	}
 	return sc, files, nil
+}
+
+// loaderError is an error of the SDK's shared config loader, whose text
+// quotes values from the files (an sso_session name, a max_attempts value,
+// a role ARN, a line that continues a value) and so could show a secret
+// written in the wrong place. Its text names the key or profile at fault
+// instead; Unwrap returns the SDK's error, for errors.As and errors.Is, but
+// its text is never part of Error.
+type loaderError struct {
+	reason string
+	err    error
+}
+
+func (e *loaderError) Error() string { return e.reason }
+func (e *loaderError) Unwrap() error { return e.err }
+
+// failedKey finds the key the SDK names in "failed to load KEY from shared
+// config, ...": a key name of its own, before the value it quotes.
+var failedKey = regexp.MustCompile(`failed to load ([a-z0-9_]+) from shared config`)
+
+// onlyOneType is the SDK's whole message for a profile with more than one
+// kind of credentials; it quotes nothing from the files.
+const onlyOneType = "only one credential type may be specified per profile: source profile, credential source, credential process, web identity token"
+
+// reason says what is wrong in err, an error of the SDK's loader, with no
+// value from the files: only keys, profile names and file names.
+func reason(err error) string {
+	var (
+		readErr  config.SharedConfigLoadError
+		assume   config.SharedConfigAssumeRoleError
+		needsARN config.CredentialRequiresARNError
+		notExist config.SharedConfigProfileNotExistError
+	)
+	switch {
+	case errors.As(err, &readErr):
+		return "cannot read " + readErr.Filename
+	case errors.As(err, &assume) && errors.As(assume.Err, &notExist):
+		return fmt.Sprintf("source_profile names profile %q, which no file defines", assume.Profile)
+	case errors.As(err, &assume) && assume.Err == nil:
+		return fmt.Sprintf("source_profile names profile %q, which has no credentials", assume.Profile)
+	case errors.As(err, &assume):
+		return fmt.Sprintf("source profile %q: %s", assume.Profile, reason(assume.Err))
+	case errors.As(err, &needsARN):
+		return fmt.Sprintf("%s requires role_arn in profile %q", needsARN.Type, needsARN.Profile)
+	case errors.As(err, &notExist):
+		return fmt.Sprintf("profile %q not found", notExist.Profile)
+	}
+	msg := err.Error()
+	switch m := failedKey.FindStringSubmatch(msg); {
+	case m != nil:
+		return "invalid " + m[1] + " value"
+	case strings.HasPrefix(msg, "failed to find SSO session section"):
+		return "sso_session names no [sso-session] section"
+	case msg == onlyOneType:
+		return msg // quotes nothing
+	}
+	return "the SDK's loader rejected the files (its message, which can quote them, is left out: errors.Unwrap returns it)"
 }
 
 // inCycle reports whether profile, loaded on its own, comes back to itself:
