@@ -66,13 +66,27 @@ type Options struct {
 	// only: no request carries a client's logger to it.
 	RefreshWhenIdle bool
 
-	// Stdin is the command's standard input. Nil means the null device, as a
-	// server wants; set os.Stdin for producers that prompt on the terminal.
-	// On Linux and macOS, when Stdin is the controlling terminal of a
-	// program in the foreground, the command holds the terminal while it
-	// runs (one run at a time), so that it can read from it; Ctrl-C then
-	// ends the command and is raised again in this program, and the
-	// terminal is handed back with its settings restored.
+	// Stdin is the command's standard input in the runs a caller waits
+	// for. Nil means the null device, as a server wants; set os.Stdin for
+	// producers that prompt on the terminal. On Linux and macOS, when Stdin
+	// is the controlling terminal of a program in the foreground, the
+	// command holds the terminal while it runs (one run at a time), so that
+	// it can read from it; Ctrl-C then ends the command and is raised again
+	// in this program, and the terminal is handed back with its settings
+	// restored.
+	//
+	// A background run (a refresh ahead of expiry, or RefreshWhenIdle) gets
+	// the null device: nobody waits to answer it, and it must not take the
+	// terminal from a program that is reading it. If it fails, the held
+	// credentials stay in service and the next attempt is the run callers
+	// wait for in the last seconds before expiry.
+	//
+	// A Stdin that is not an *os.File, such as an io.Pipe through which a
+	// GUI forwards an MFA code, belongs to the provider from the first run:
+	// one goroutine reads it while a run is under way and writes into that
+	// run's stdin, so a Read that blocks holds up no run past Timeout. What
+	// it reads after a run ended is kept for the next run; do not read the
+	// same reader elsewhere. The goroutine ends when Read returns an error.
 	Stdin io.Reader
 
 	// Stderr, if not nil, receives a copy of everything the command writes

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +27,9 @@ import (
 // run, then:
 //   - creds: prints a set with the key id $PORTABLE_KEY if its arguments
 //     are the JSON array $PORTABLE_ARGS, else fails with exit 3 naming them;
-//   - hang: sleeps for an hour.
+//   - hang: sleeps for an hour;
+//   - read: reads a line from stdin and prints a set with the key id
+//     $PORTABLE_KEY followed by the line.
 const portableEnv = "PROVIDER_PORTABLE_PRODUCER"
 
 func init() {
@@ -48,6 +52,15 @@ func init() {
 		os.Stdout.Write(credsJSON(os.Getenv("PORTABLE_KEY"), time.Now().Add(time.Hour))) //nolint:errcheck // the reader checks the output
 	case "hang":
 		time.Sleep(time.Hour)
+	case "read":
+		// Reads a line from stdin, as a producer reads an MFA code, and
+		// prints a set whose key id ends with it.
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "producer read stdin: %v\n", err)
+			os.Exit(4)
+		}
+		os.Stdout.Write(credsJSON(os.Getenv("PORTABLE_KEY")+strings.TrimSpace(line), time.Now().Add(time.Hour))) //nolint:errcheck // the reader checks the output
 	}
 	os.Exit(0)
 }

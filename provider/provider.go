@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/served"
+	"github.com/seed-dcc28122/credprocess/internal/stdin"
 )
 
 // ProviderName is the Source of the credentials a [Provider] returns.
@@ -53,6 +55,9 @@ type Provider struct {
 type settings struct {
 	cmd     execjson.Command
 	options Options
+	// stdin feeds Options.Stdin to the runs callers wait for, when it is
+	// not a file; nil otherwise.
+	stdin *stdin.Pump
 }
 
 var (
@@ -108,14 +113,26 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *Provider {
 		}
 	}
 	o.setDefaults()
-	cmd.Env, cmd.Dir, cmd.Stdin = o.Env, o.Dir, o.Stdin
+	cfg := &settings{options: o}
+	cmd.Env, cmd.Dir = o.Env, o.Dir
+	switch in := o.Stdin.(type) {
+	case nil:
+	case *os.File:
+		// os/exec hands a file to the command as it is.
+		cmd.Stdin = in
+	default:
+		// One reader for every run: os/exec's own copy would hold a run
+		// whose Stdin blocks for ever (see package stdin).
+		cfg.stdin = stdin.New(in)
+	}
 	if o.Stderr != nil {
 		// One Tee for every run: a writer that blocks for good holds one
 		// goroutine, not one per run.
 		cmd.Stderr = execjson.NewTee(o.Stderr)
 	}
 	cmd.Timeout, cmd.MaxOutput = o.Timeout, o.MaxOutputBytes
-	return &Provider{cfg: &settings{cmd: cmd, options: o}, now: time.Now, run: execjson.Run}
+	cfg.cmd = cmd
+	return &Provider{cfg: cfg, now: time.Now, run: execjson.Run}
 }
 
 func cache(p *Provider) *aws.CredentialsCache {

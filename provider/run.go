@@ -37,7 +37,7 @@ func (p *Provider) refreshBehind(ctx context.Context, f *flight) {
 // fly runs the command for f and moves the state by its outcome.
 func (p *Provider) fly(ctx context.Context, f *flight, background bool) {
 	defer p.background.Done()
-	creds, dur, err := p.fetch(ctx)
+	creds, dur, err := p.fetch(ctx, background)
 	now := p.clock()
 
 	p.mu.Lock()
@@ -55,8 +55,18 @@ func (p *Provider) fly(ctx context.Context, f *flight, background bool) {
 		// The caller gave up (only a direct caller can): not a failure of
 		// the command to remember.
 	default:
-		fellBack = p.st.failed(now, err, p.retryDelay)
+		retry := p.retryDelay
+		prompts := background && p.cfg.options.Stdin != nil
+		if prompts {
+			// The command may have failed for want of the input it had
+			// no way to read: leave the next attempt to the run a caller
+			// waits for, in the last seconds before expiry, which gets
+			// Options.Stdin.
+			retry = func(time.Duration) time.Duration { return p.st.blockFrom.Sub(now) }
+		}
+		fellBack = p.st.failed(now, err, retry)
 		switch {
+		case prompts:
 		case fellBack:
 			p.scheduleIdle(p.st.next)
 		case background:
@@ -87,8 +97,27 @@ func (p *Provider) fly(ctx context.Context, f *flight, background bool) {
 
 // fetch runs the command and parses its output. Its error is a
 // *ProcessError or *OutputError inside a [runError].
-func (p *Provider) fetch(ctx context.Context) (aws.Credentials, time.Duration, error) {
-	res, err := p.run(ctx, p.cfg.cmd)
+//
+// A background run, which no caller waits for, gets the null device as
+// stdin whatever Options.Stdin is: nobody is there to answer a prompt, and
+// a command holding the terminal while the program itself reads it would
+// stop the program (SIGTTIN) and take the line typed for it.
+func (p *Provider) fetch(ctx context.Context, background bool) (aws.Credentials, time.Duration, error) {
+	cmd := p.cfg.cmd
+	switch {
+	case background:
+		cmd.Stdin = nil
+	case p.cfg.stdin != nil:
+		in, detach, err := p.cfg.stdin.Attach()
+		if err != nil {
+			return aws.Credentials{}, 0, &runError{&execjson.ProcessError{Program: cmd.Program(), ExitCode: -1, Err: err}}
+		}
+		defer detach()
+		if in != nil {
+			cmd.Stdin = in
+		}
+	}
+	res, err := p.run(ctx, cmd)
 	if err != nil {
 		return aws.Credentials{}, 0, &runError{err}
 	}
