@@ -20,13 +20,16 @@ func command(ctx context.Context, c Command) *exec.Cmd {
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
-		killGroup(cmd)
+		// The process is running: its descendants still have it as
+		// their parent, which is how killTree finds them.
+		killTree(cmd.Process.Pid, cmd.Process.Pid)
 		return nil
 	}
 	return cmd
 }
 
-// shellPath is the shell that runs a command line, as the AWS CLI runs it.
+// shellPath is the shell that runs a command line, as the SDK's processcreds
+// runs it.
 const shellPath = "/bin/sh"
 
 // shellLine renders how a command line runs, for [Command.Line].

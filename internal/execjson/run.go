@@ -29,7 +29,7 @@ const waitDelay = time.Second
 // Command describes one way to run a credential_process command.
 type Command struct {
 	// Shell is a command line for the system shell (sh -c on Unix,
-	// cmd.exe /C on Windows), as credential_process is written in
+	// cmd.exe /D /C on Windows), as credential_process is written in
 	// ~/.aws/config. Used when Args is empty.
 	Shell string
 	// Args is the program and its arguments, run without a shell.
