@@ -77,7 +77,7 @@ func faultRows(t *testing.T) []fault {
 		{name: "exits 0 mid-JSON", command: "cat " + faults + "truncated.json",
 			want: outputFailure("", "invalid JSON", nil)},
 		{name: "login banner before the JSON", command: "echo 'Welcome, " + stdoutCanary + "'; cat " + faults + "ok.json",
-			want: outputFailure("", "not a JSON object", nil)},
+			want: outputFailure("", "output starts with text before the JSON object", nil)},
 		{name: "JSON array", command: "cat " + faults + "array.json",
 			want: outputFailure("", "not a JSON object", nil)},
 		{name: "null", command: "cat " + faults + "null.json",
@@ -85,7 +85,7 @@ func faultRows(t *testing.T) []fault {
 		{name: `"1" for Version`, command: "cat " + faults + "version-string.json",
 			want: outputFailure("Version", "must be the number 1", nil)},
 		{name: "trailing garbage after the object", command: "cat " + faults + "trailing-garbage.json",
-			want: outputFailure("", "invalid JSON at byte offset", nil)},
+			want: outputFailure("", "output has text after the JSON object", nil)},
 		{name: "Expiration in the past", command: "sh " + faults + "expiring.sh", expires: -time.Hour,
 			want: outputFailure("Expiration", "expired at", provider.ErrExpired)},
 

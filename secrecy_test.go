@@ -249,8 +249,7 @@ func TestSecrecyPrintedValues(t *testing.T) {
 	}
 	setOpts := func(o *provider.Options) { *o = opts }
 
-	p := provider.NewProvider(command, setOpts)
-	if _, err := p.Retrieve(context.Background()); err != nil {
+	if _, err := provider.New(command, setOpts).Retrieve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	parsed, err := execjson.Parse([]byte(strings.ReplaceAll(mustRead(t, faults+"ok.json"), "2099", "2100")), time.Now())
@@ -258,7 +257,6 @@ func TestSecrecyPrintedValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	values := map[string]any{
-		"*provider.Provider":                 p,
 		"provider.Options":                   opts,
 		"*provider.Options":                  &opts,
 		"strategy.Func":                      strategy.Func(func(exp, _ time.Time) time.Time { return exp }),

@@ -42,39 +42,27 @@
 // which retry errors reporting a timeout, do not run the command once per
 // attempt.
 //
+// A caller whose context ends stops waiting for a run; the run goes on,
+// bounded by Options.Timeout, and serves the others.
+//
+// # What a request gets
+//
+// Through the cache, a request gets, by the state of the newest set a run
+// returned:
+//
+//   - before the set's refresh moment: the set, lock-free;
+//   - from the moment until its last seconds: the set at once, while one
+//     run in the background fetches the next (the cache picks it up within
+//     a second of its arrival);
+//   - in the last seconds, after expiry, on the first request, and after a
+//     service rejected the set (the replay middleware reports it) or the
+//     cache was invalidated: a run, which the request waits for; a
+//     rejected set comes back only if a run returns it;
+//   - within 2 seconds of a failed run that left nothing valid: that run's
+//     error.
+//
 // Every moment is wall-clock time, as the cache's own expiry check is, so
 // that a suspend or VM pause, which moves the wall clock but not the
 // monotonic one, does not make the cache's next ask look like an
 // invalidation.
-//
-// # States
-//
-// A [Provider] inside its cache is in one of these phases; Retrieve is the
-// cache asking, AdjustExpiresBy the cache storing what Retrieve returned,
-// HandleFailToRefresh the cache asking to keep its set after a failed run,
-// and a rejection the replay middleware reporting that a service rejected
-// a set.
-//
-//	phase                          on                                   goes to
-//	cold: nothing held             ask                                  run (callers wait)
-//	run in flight                  ok                                   fresh, handed to the callers that waited
-//	                               fails, valid set held                that phase, next attempt later (failing with fallback)
-//	                               fails, nothing valid                 failing
-//	handing: set just returned     stored by the cache                  serving, until the moment handed
-//	                               ask (no cache stored it)             run (a direct call runs every time)
-//	serving                        ask before the moment handed         withdrawn, run (the cache was invalidated)
-//	                               ask at the moment, before last secs  handing until the next poll, run in background (refreshing behind)
-//	                               ask while refreshing behind          handing until the next poll
-//	                               ask in the last seconds              run, or wait for the one in flight
-//	fresh: fetched in background   ask                                  handing the new set until its moment
-//	withdrawn: rejected            ask                                  run; a set a run returns is served again
-//	failing: nothing valid         ask within 2 seconds of the failure  the same error, no run
-//	                               ask later                            run
-//	handing, serving, fresh        rejection of that set                withdrawn
-//	any but cold and withdrawn     RefreshWhenIdle timer at the moment  run in background
-//
-// A set that is not the one to serve any more when the cache stores it (a
-// rejection or a background run came between Retrieve and
-// AdjustExpiresBy) is stored as expired, so the cache's next call asks
-// again.
 package provider

@@ -9,16 +9,20 @@ import (
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 )
 
+// Provider is the provider inside a cache, for the tests to reach through
+// the hooks below.
+type Provider = provider
+
 // NewWithRunner returns a cache over a provider whose command is replaced by
 // run, which returns what the command would print on stdout. The output
 // still goes through parsing, the strategy and the cache hooks.
 func NewWithRunner(run func(context.Context) ([]byte, error), optFns ...func(*Options)) (*aws.CredentialsCache, *Provider) {
-	p := NewProvider("fake-producer --secret-arg", optFns...)
+	p := newProvider(execjson.Command{Shell: "fake-producer --secret-arg"}, optFns)
 	p.run = func(ctx context.Context, _ execjson.Command) (execjson.Result, error) {
 		out, err := run(ctx)
 		return execjson.Result{Stdout: out}, err
 	}
-	return cache(p), p
+	return newCache(p), p
 }
 
 // SetClock replaces the provider's clock.
@@ -28,10 +32,10 @@ func SetClock(p *Provider, now func() time.Time) { p.now = now }
 func RefreshAt(p *Provider) time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.st.phase == cold {
+	if p.st.set == nil {
 		return time.Time{}
 	}
-	return p.st.next
+	return p.st.next()
 }
 
 // WaitBackground waits for background runs of p to end.

@@ -16,9 +16,8 @@ func TestNilOptionFuncs(t *testing.T) {
 	var unsetFiles func(*config.LoadSharedConfigOptions)
 	noFiles := func(o *config.LoadSharedConfigOptions) { o.ConfigFiles, o.CredentialsFiles = []string{}, []string{} }
 	for name, build := range map[string]func(){
-		"New":         func() { provider.New("true", nil, unset) },
-		"NewArgs":     func() { provider.NewArgs([]string{"true"}, nil) },
-		"NewProvider": func() { provider.NewProvider("true", nil) },
+		"New":     func() { provider.New("true", nil, unset) },
+		"NewArgs": func() { provider.NewArgs([]string{"true"}, nil) },
 		"CommandFromProfile": func() {
 			provider.CommandFromProfile(context.Background(), "none", noFiles, nil, unsetFiles) //nolint:errcheck // the profile does not exist
 		},

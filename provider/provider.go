@@ -12,29 +12,22 @@ import (
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
-	"github.com/seed-dcc28122/credprocess/internal/served"
 	"github.com/seed-dcc28122/credprocess/internal/stdin"
 )
 
-// ProviderName is the Source of the credentials a [Provider] returns.
+// ProviderName is the Source of the credentials the caches of this package
+// return.
 const ProviderName = "CredentialProcessProvider"
 
-// Provider runs a credential_process command on every Retrieve. It is the
-// uncached provider inside the cache [New] returns; use it directly only to
-// build your own aws.CredentialsCache.
-//
-// Besides aws.CredentialsProvider it implements the cache's optional
-// strategy interfaces: AdjustExpiresBy applies the [strategy.Strategy] and
-// enables refreshing ahead in the background (both take effect only when
-// the cache's ExpiryWindow is positive; its value is ignored), and
-// HandleFailToRefresh keeps still-valid credentials in service when a
-// refresh fails.
-//
-// A Provider is safe for concurrent use; it is meant to serve one cache. A
-// background run ends by itself within Options.Timeout.
-type Provider struct {
+// provider runs a credential_process command for the one
+// aws.CredentialsCache that newCache builds around it, and is called only
+// by that cache (cache.go): Retrieve, AdjustExpiresBy and
+// HandleFailToRefresh take their meaning from the order the cache calls
+// them in. It is safe for concurrent use. A background run ends by itself
+// within Options.Timeout.
+type provider struct {
 	// cfg is behind a pointer so that printing a value that holds a
-	// Provider (fmt cannot call Format through an unexported field) shows
+	// provider (fmt cannot call Format through an unexported field) shows
 	// an address, not the command line and environment.
 	cfg *settings
 
@@ -42,30 +35,24 @@ type Provider struct {
 	now func() time.Time
 	run func(context.Context, execjson.Command) (execjson.Result, error)
 
-	mu     sync.Mutex // guards st, flight and idle
-	st     state      // what the cache holds and what comes next
-	flight *flight    // the run in flight; nil when none is
-	// idle fires at the next refresh moment, with RefreshWhenIdle inside a
-	// cache; nil otherwise, and once the cache is gone.
+	mu     sync.Mutex // guards st, flight, handed and idle
+	st     state      // what is held and what came of the last run
+	flight *flight    // the run under way; nil when none is
+	handed handed     // what the cache was last given
+	// idle fires at the next refresh moment, with RefreshWhenIdle; nil
+	// otherwise, and once the cache is gone.
 	idle       *time.Timer
-	background sync.WaitGroup // runs in flight
+	background sync.WaitGroup // runs under way
 }
 
-// settings is what a Provider runs, fixed at construction.
+// settings is what a provider runs, fixed at construction.
 type settings struct {
 	cmd     execjson.Command
 	options Options
-	// stdin feeds Options.Stdin to the runs callers wait for, when it is
+	// stdin feeds Options.Stdin to the runs requests wait for, when it is
 	// not a file; nil otherwise.
 	stdin *stdin.Pump
 }
-
-var (
-	_ aws.CredentialsProvider                       = (*Provider)(nil)
-	_ aws.CredentialProviderSource                  = (*Provider)(nil)
-	_ aws.AdjustExpiresByCredentialsCacheStrategy   = (*Provider)(nil)
-	_ aws.HandleFailRefreshCredentialsCacheStrategy = (*Provider)(nil)
-)
 
 // New returns a cache of the credentials that command prints, run by the
 // system shell as aws-sdk-go-v2's processcreds runs a credential_process
@@ -84,28 +71,16 @@ var (
 // expiry), because that is what the cache compares with the clock; it is
 // not the Expiration the command printed. [Expiration] returns that.
 func New(command string, optFns ...func(*Options)) *aws.CredentialsCache {
-	return cache(NewProvider(command, optFns...))
+	return newCache(newProvider(execjson.Command{Shell: command}, optFns))
 }
 
 // NewArgs is like [New] but runs args[0] with the arguments args[1:]
 // directly, without a shell, for images that have none.
 func NewArgs(args []string, optFns ...func(*Options)) *aws.CredentialsCache {
-	return cache(NewProviderArgs(args, optFns...))
+	return newCache(newProvider(execjson.Command{Args: append([]string(nil), args...)}, optFns))
 }
 
-// NewProvider returns the uncached provider for a shell command line. Most
-// programs want [New].
-func NewProvider(command string, optFns ...func(*Options)) *Provider {
-	return newProvider(execjson.Command{Shell: command}, optFns)
-}
-
-// NewProviderArgs returns the uncached provider for a program run without a
-// shell. Most programs want [NewArgs].
-func NewProviderArgs(args []string, optFns ...func(*Options)) *Provider {
-	return newProvider(execjson.Command{Args: append([]string(nil), args...)}, optFns)
-}
-
-func newProvider(cmd execjson.Command, optFns []func(*Options)) *Provider {
+func newProvider(cmd execjson.Command, optFns []func(*Options)) *provider {
 	var o Options
 	for _, fn := range optFns {
 		if fn != nil {
@@ -132,35 +107,22 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *Provider {
 	}
 	cmd.Timeout, cmd.MaxOutput = o.Timeout, o.MaxOutputBytes
 	cfg.cmd = cmd
-	return &Provider{cfg: cfg, now: time.Now, run: execjson.Run}
-}
-
-func cache(p *Provider) *aws.CredentialsCache {
-	// Recorded, so that the middleware can tell the sets this cache served
-	// from those of credentials that replaced it.
-	c := served.NewCache(p, p.withdrawal(), func(o *aws.CredentialsCacheOptions) {
-		// Any positive window makes the cache call AdjustExpiresBy, where the
-		// strategy decides; the window's own value is not used.
-		o.ExpiryWindow = time.Nanosecond
-	})
-	register(c, p)
-	return c
-}
-
-// ProviderSources returns Options.CredentialSources, for the SDK's
-// User-Agent.
-func (p *Provider) ProviderSources() []aws.CredentialSource {
-	return p.cfg.options.CredentialSources
+	return &provider{
+		cfg: cfg,
+		now: time.Now,
+		run: execjson.Run,
+		st:  state{rules: rules{strategy: o.Strategy, minRefreshInterval: o.MinRefreshInterval}},
+	}
 }
 
 // String names the provider by program, without arguments.
-func (p *Provider) String() string {
+func (p *provider) String() string {
 	return "credential_process " + execjson.QuoteProgram(p.cfg.cmd.Program())
 }
 
 // Format prints the provider as String does for every verb, so that %#v
 // and %+v do not expose the command line, environment or credentials.
-func (p *Provider) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
+func (p *provider) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
 
 // logf logs to Options.Logger at every level. Without one, warnings go to
 // the logger of the client that asked for credentials (aws.Config.Logger,
@@ -169,7 +131,7 @@ func (p *Provider) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
 //
 // Lines start with the provider's name: the program, or the command line
 // with Options.LogCommandLine.
-func (p *Provider) logf(ctx context.Context, c logging.Classification, format string, v ...any) {
+func (p *provider) logf(ctx context.Context, c logging.Classification, format string, v ...any) {
 	name := p.String()
 	if p.cfg.options.LogCommandLine {
 		name = "credential_process " + p.cfg.cmd.String()
@@ -189,7 +151,7 @@ func (p *Provider) logf(ctx context.Context, c logging.Classification, format st
 // expiry by the wall clock, so the provider must too: a monotonic reading
 // stands still while a laptop sleeps or a VM is paused, and comparing such
 // readings would take the cache's next ask for an invalidation.
-func (p *Provider) clock() time.Time { return p.now().Round(0) }
+func (p *provider) clock() time.Time { return p.now().Round(0) }
 
 // mask shows an access key id as its first and last four characters.
 func mask(id string) string {
@@ -197,13 +159,6 @@ func mask(id string) string {
 		return "****"
 	}
 	return id[:4] + "****" + id[len(id)-4:]
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -10,14 +10,14 @@ import (
 
 // register ties p's background work to the cache c that holds it: the
 // idle timer starts, and stops when c is collected.
-func register(c *aws.CredentialsCache, p *Provider) {
-	runtime.AddCleanup(c, func(p *Provider) { p.stop() }, p)
+func register(c *aws.CredentialsCache, p *provider) {
+	runtime.AddCleanup(c, func(p *provider) { p.stop() }, p)
 	p.watchIdle()
 }
 
 // withdrawal is how the replay middleware reaches p through its cache
 // (served.Reject and served.Withheld) when a service rejects a set.
-func (p *Provider) withdrawal() served.Withdrawal {
+func (p *provider) withdrawal() served.Withdrawal {
 	return served.Withdrawal{
 		// From then on p hands the set out again only if a new run of the
 		// command returns it, never from what it holds, even while the set
@@ -26,7 +26,7 @@ func (p *Provider) withdrawal() served.Withdrawal {
 		Reject: func(set served.Set) {
 			p.mu.Lock()
 			defer p.mu.Unlock()
-			p.st.reject(set)
+			p.st.withdraw(set)
 		},
 		// A cache that serves a withheld set got it from a refresh that
 		// began before the rejection; invalidating the cache once more

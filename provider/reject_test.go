@@ -96,7 +96,7 @@ func TestRejectAndWithheld(t *testing.T) {
 		}
 
 		// Caches this package did not make are not affected.
-		other := aws.NewCredentialsCache(provider.NewProvider("true"))
+		other := aws.NewCredentialsCache(aws.AnonymousCredentials{})
 		served.Reject(other, served.SetOf("AKID", ""))
 		if served.Withheld(other, served.SetOf("AKID", "")) {
 			t.Error("Withheld for a foreign cache = true")

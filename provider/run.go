@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,69 +12,63 @@ import (
 )
 
 // flight is one run of the command; done is closed when creds or err is
-// set. At most one is in flight per Provider.
+// set. At most one is under way per provider.
 type flight struct {
 	done  chan struct{}
 	creds aws.Credentials
 	err   error
 }
 
-// startFlight records a new run in flight. The caller holds p.mu and then
-// calls p.fly, or p.refreshBehind in a goroutine.
-func (p *Provider) startFlight() *flight {
+// start records a new run and starts it, detached from ctx's cancellation
+// and deadline (its values, such as the client's logger, are kept): a run
+// serves every request that waits for it, and one request giving up must
+// not end it for the others. Options.Timeout bounds it. The caller holds
+// p.mu.
+func (p *provider) start(ctx context.Context, background bool) *flight {
 	f := &flight{done: make(chan struct{})}
 	p.flight = f
 	p.background.Add(1)
+	go p.fly(context.WithoutCancel(ctx), f, background)
 	return f
 }
 
-// refreshBehind runs the command in the background. A failure leaves the
-// held set in service and schedules the next attempt.
-func (p *Provider) refreshBehind(ctx context.Context, f *flight) {
-	p.logf(ctx, logging.Debug, "refreshing in the background")
-	p.fly(ctx, f, true)
-}
-
-// fly runs the command for f and moves the state by its outcome.
-func (p *Provider) fly(ctx context.Context, f *flight, background bool) {
+// fly runs the command for f and records the outcome in the state.
+func (p *provider) fly(ctx context.Context, f *flight, background bool) {
 	defer p.background.Done()
+	if background {
+		p.logf(ctx, logging.Debug, "refreshing in the background")
+	}
 	creds, dur, err := p.fetch(ctx, background)
 	now := p.clock()
 
 	p.mu.Lock()
 	p.flight = nil
-	var refreshAt time.Time
-	var unchanged, fellBack bool
-	switch {
-	case err == nil:
-		refreshAt, unchanged = p.refreshAt(creds, now)
-		p.st.fetched(creds, refreshAt, blockFrom(creds, now))
+	var fellBack, unchanged bool
+	if err == nil {
+		unchanged = p.st.fetched(creds, now)
 		if creds.CanExpire {
-			p.scheduleIdle(refreshAt)
+			p.scheduleIdle(p.st.set.refreshAt)
 		}
-	case ctx.Err() != nil:
-		// The caller gave up (only a direct caller can): not a failure of
-		// the command to remember.
-	default:
-		retry := p.retryDelay
+	} else {
+		// A background run gets no Stdin (see fetch): if the command
+		// failed for want of the input it could not read, leave the next
+		// attempt to the run requests wait for in the last seconds, which
+		// gets it.
 		prompts := background && p.cfg.options.Stdin != nil
-		if prompts {
-			// The command may have failed for want of the input it had
-			// no way to read: leave the next attempt to the run a caller
-			// waits for, in the last seconds before expiry, which gets
-			// Options.Stdin.
-			retry = func(time.Duration) time.Duration { return p.st.blockFrom.Sub(now) }
-		}
-		fellBack = p.st.failed(now, err, retry)
+		fellBack = p.st.failed(now, err, prompts)
 		switch {
 		case prompts:
 		case fellBack:
-			p.scheduleIdle(p.st.next)
+			p.scheduleIdle(p.st.retryAt)
 		case background:
 			p.scheduleIdle(now.Add(p.cfg.options.MinRefreshInterval))
 		}
 	}
-	held, next := p.st.creds, p.st.next
+	set := p.st.set
+	var next time.Time
+	if fellBack {
+		next = p.st.next()
+	}
 	p.mu.Unlock()
 	f.creds, f.err = creds, err
 	close(f.done)
@@ -81,7 +76,7 @@ func (p *Provider) fly(ctx context.Context, f *flight, background bool) {
 	switch {
 	case fellBack:
 		p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
-			mask(held.AccessKeyID), stamp(held.Expires), stamp(next), err)
+			mask(set.creds.AccessKeyID), stamp(set.creds.Expires), stamp(next), err)
 	case err != nil:
 	case !creds.CanExpire:
 		p.logf(ctx, logging.Debug, "credentials %s do not expire (ran %v)", mask(creds.AccessKeyID), dur.Round(time.Millisecond))
@@ -91,18 +86,18 @@ func (p *Provider) fly(ctx context.Context, f *flight, background bool) {
 			note = ", no newer than those held"
 		}
 		p.logf(ctx, logging.Debug, "credentials %s expire at %s%s; next refresh at %s (ran %v)",
-			mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(refreshAt), dur.Round(time.Millisecond))
+			mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(set.refreshAt), dur.Round(time.Millisecond))
 	}
 }
 
 // fetch runs the command and parses its output. Its error is a
 // *ProcessError or *OutputError inside a [runError].
 //
-// A background run, which no caller waits for, gets the null device as
+// A background run, which no request waits for, gets the null device as
 // stdin whatever Options.Stdin is: nobody is there to answer a prompt, and
 // a command holding the terminal while the program itself reads it would
 // stop the program (SIGTTIN) and take the line typed for it.
-func (p *Provider) fetch(ctx context.Context, background bool) (aws.Credentials, time.Duration, error) {
+func (p *provider) fetch(ctx context.Context, background bool) (aws.Credentials, time.Duration, error) {
 	cmd := p.cfg.cmd
 	switch {
 	case background:
@@ -110,7 +105,7 @@ func (p *Provider) fetch(ctx context.Context, background bool) (aws.Credentials,
 	case p.cfg.stdin != nil:
 		in, detach, err := p.cfg.stdin.Attach()
 		if err != nil {
-			return aws.Credentials{}, 0, &runError{&execjson.ProcessError{Program: cmd.Program(), ExitCode: -1, Err: err}}
+			return aws.Credentials{}, 0, &runError{&ProcessError{Program: cmd.Program(), ExitCode: -1, Err: err}}
 		}
 		defer detach()
 		if in != nil {
@@ -119,13 +114,19 @@ func (p *Provider) fetch(ctx context.Context, background bool) (aws.Credentials,
 	}
 	res, err := p.run(ctx, cmd)
 	if err != nil {
+		var re *execjson.RunError
+		if errors.As(err, &re) {
+			err = processError(re)
+		}
 		return aws.Credentials{}, 0, &runError{err}
 	}
 	out, err := execjson.Parse(res.Stdout, p.clock())
 	if err != nil {
-		oe := err.(*execjson.OutputError)
-		oe.Program, oe.Stderr = p.cfg.cmd.Program(), res.Stderr
-		return aws.Credentials{}, 0, &runError{oe}
+		var pe *execjson.ParseError
+		if errors.As(err, &pe) {
+			err = outputError(cmd.Program(), res.Stderr, pe)
+		}
+		return aws.Credentials{}, 0, &runError{err}
 	}
 	return aws.Credentials{
 		AccessKeyID:     out.AccessKeyID,

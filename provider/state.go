@@ -6,214 +6,234 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/seed-dcc28122/credprocess/internal/served"
+	"github.com/seed-dcc28122/credprocess/strategy"
 )
 
-// phase is where a Provider stands between its command and its cache. The
-// table in doc.go lists the phases and what moves between them; keep it in
-// step with the methods of state below, which are the only code that
-// changes a phase.
-type phase uint8
+// condition is what the credentials a provider holds are at a moment, and
+// so what a request for them gets. It is derived from the held set, the
+// few events that cannot be (a rejection, a failed run) and the clock, by
+// [state.condition]; nothing stores it.
+//
+//	condition  when                                       a request gets
+//	cold       no run has returned a set                  a run, waited for
+//	fresh      before the set's refresh moment            the set
+//	due        from the moment, before the last seconds   the set, and a run behind it
+//	expiring   the last seconds before expiry, or later   a run, waited for
+//	rejected   a service rejected the set, or the cache   a run, waited for; the set
+//	           was invalidated                            comes back only from a run
+//	failing    a run failed moments ago, nothing valid    that run's error, no run
+//	           held
+//
+// The events, and the condition they lead to (state_test.go has a row for
+// each):
+//
+//	event                                  from                      to
+//	a run returns a set                    any                       fresh
+//	a run fails, the held set valid        due                       fresh until the retry, then due
+//	                                       expiring                  expiring
+//	a background run fails, Stdin set      due                       fresh until the last seconds
+//	a run fails, nothing valid held        cold, expiring, rejected  failing, for failureBackoff
+//	the failure backoff ends               failing                   cold, expiring or rejected, as before
+//	the refresh moment passes              fresh                     due
+//	the last seconds begin                 fresh, due                expiring
+//	the set is rejected or the cache       fresh, due, expiring      rejected
+//	was invalidated
+//
+// A set that never expires stays fresh until it is rejected.
+type condition uint8
 
 const (
-	// cold: nothing held yet. An ask runs the command and waits for it.
-	cold phase = iota
-	// handing: creds was just returned; the cache is to store it until
-	// state.until (AdjustExpiresBy confirms it, moving to serving). An ask
-	// in this phase means no cache with a window stored it (Retrieve was
-	// called directly), and runs the command.
-	handing
-	// serving: the cache holds creds until state.until. An ask before
-	// then means the cache was invalidated; an ask from then on serves
-	// creds and refreshes behind, or waits for a run in the last seconds.
-	serving
-	// fresh: a background run fetched creds; it is handed over at the next
-	// ask, whatever the cache holds.
+	cold condition = iota
 	fresh
-	// withdrawn: creds was rejected or invalidated; it is served again only
-	// if a run returns it.
-	withdrawn
-	// failing: the last run failed with no valid set to fall back on. Asks
-	// get state.err until state.next, then run the command again.
+	due
+	expiring
+	rejected
 	failing
 )
 
-var phaseNames = [...]string{"cold", "handing", "serving", "fresh", "withdrawn", "failing"}
+var conditionNames = [...]string{"cold", "fresh", "due", "expiring", "rejected", "failing"}
 
-func (ph phase) String() string { return phaseNames[ph] }
-
-// state is what the cache holds and what comes next. The Provider's mutex
-// guards it; its methods are the transitions and read no clock: every
-// moment is passed in, read as wall-clock time (see Provider.clock).
-type state struct {
-	phase phase
-	// creds is the newest set a run returned, with the producer's expiry.
-	creds aws.Credentials
-	// blockFrom is when callers start to wait for a run rather than use
-	// creds: a request signed later might arrive after expiry.
-	blockFrom time.Time
-	// next is when the next run starts: creds' refresh moment, the retry
-	// after a failed run, or, when failing, the end of the backoff.
-	next time.Time
-	// until is the Expires the cache holds (serving) or is about to store
-	// (handing) for creds.
-	until time.Time
-	// err is the failure returned while failing.
-	err error
-}
-
-// action is what an ask of the cache leads to.
-type action uint8
+func (c condition) String() string { return conditionNames[c] }
 
 const (
-	serve        action = iota // return creds; the cache stores it until until
-	serveBehind                // the same, and start a background run
-	runAndWait                 // run the command, or join the run in flight, and wait
-	returnFailed               // return err, the failure of a run moments ago
+	// minLead is the floor for a refresh moment at or before the fetch (a
+	// strategy returning the zero time, now, or a moment in the past): 5
+	// seconds after the fetch, or a tenth of the set's lifetime when that
+	// is shorter, so that such a strategy runs the command at most once
+	// per floor instead of on every call. A moment after the fetch is
+	// honoured as given.
+	minLead = 5 * time.Second
+
+	// blockingWindow is how close to expiry a set must be for requests to
+	// wait for the command instead of using the set while it refreshes in
+	// the background, since a request signed later may arrive after
+	// expiry: 5 seconds, or a tenth of the set's lifetime when that is
+	// shorter.
+	blockingWindow = 5 * time.Second
+
+	// failureBackoff is how long the failure of a run is returned to every
+	// request, without a run, while no valid credentials are held: a
+	// command that fails (or hangs until Options.Timeout) is not run again
+	// for each queued request or each retry of an operation. The SDK's own
+	// cache waits 1 to 5 seconds after errors it cannot recover from.
+	failureBackoff = 2 * time.Second
 )
 
-// ask is the cache asking for credentials at now; running says a run is in
-// flight. Serving ahead hands the set out until the refresh moment, or
-// until the next poll while a background run is in flight.
-func (s *state) ask(now time.Time, running bool) action {
-	switch s.phase {
-	case failing:
-		if now.Before(s.next) {
-			return returnFailed
-		}
-		return runAndWait
-	case serving:
-		if now.Before(s.until) {
-			// The cache asks before the moment it was given: it was
-			// invalidated. Never hand this set out again without a run,
-			// even if the run fails and the cache asks once more.
-			s.phase = withdrawn
-			return runAndWait
-		}
-	case fresh:
-	default: // cold, handing, withdrawn
-		return runAndWait
-	}
-	if !s.creds.CanExpire || !now.Before(s.blockFrom) {
-		return runAndWait
-	}
+// held is a set a run returned, with the moments fixed when it arrived. It
+// is never changed; a new run replaces it.
+type held struct {
+	creds aws.Credentials
+	// refreshAt is when the set stops being served as it is: from then on
+	// a request starts a run behind it.
+	refreshAt time.Time
+	// blockFrom is when requests stop using the set and wait for a run.
+	blockFrom time.Time
+}
+
+// rules are the Options that decide a state's moments.
+type rules struct {
+	strategy           strategy.Strategy
+	minRefreshInterval time.Duration
+}
+
+// state is what a provider holds and what came of its last run. The
+// provider's mutex guards it. Its methods read no clock: every moment is
+// passed in, read as wall-clock time (see provider.clock).
+type state struct {
+	rules rules
+
+	// set is the newest set a run returned; nil until one did.
+	set *held
+	// withdrawn: a service rejected set, or the cache was invalidated
+	// while holding it. Only a run brings the set back.
+	withdrawn bool
+	// retryAt is, after a failed run while set was valid, when the next
+	// run may start; zero otherwise.
+	retryAt time.Time
+	// err is the failure of the last run when nothing valid was held, and
+	// errUntil the end of its backoff; nil otherwise.
+	err      error
+	errUntil time.Time
+}
+
+// condition derives what the held credentials are at now.
+func (s *state) condition(now time.Time) condition {
 	switch {
-	case running:
-		s.hand(earlier(now.Add(pollInterval), s.blockFrom))
-		return serve
-	case !now.Before(s.next):
-		s.hand(earlier(now.Add(pollInterval), s.blockFrom))
-		return serveBehind
-	default:
-		s.hand(s.next)
-		return serve
+	case s.err != nil && now.Before(s.errUntil):
+		return failing
+	case s.set == nil:
+		return cold
+	case s.withdrawn:
+		return rejected
+	case !s.set.creds.CanExpire:
+		return fresh
+	case !now.Before(s.set.blockFrom):
+		return expiring
+	case !now.Before(s.next()):
+		return due
 	}
+	return fresh
 }
 
-// hand records that creds is returned to the cache, to be stored until.
-func (s *state) hand(until time.Time) {
-	s.phase, s.until = handing, until
-}
+// next is when the held set falls due: its refresh moment, or the retry
+// after a failed run if that is later.
+func (s *state) next() time.Time { return later(s.set.refreshAt, s.retryAt) }
 
-// stored is the cache storing c (AdjustExpiresBy). It reports the Expires
-// to store it with, or false for a set that is not the one handed out: a
-// rejection or a background run came in between.
-func (s *state) stored(c aws.Credentials) (time.Time, bool) {
-	if (s.phase != handing && s.phase != serving) || !sameSet(c, s.creds) {
-		return time.Time{}, false
+// fetched is a run returning c at now. It reports whether c is no newer
+// than the set held before (see refreshAt).
+func (s *state) fetched(c aws.Credentials, now time.Time) (unchanged bool) {
+	h := &held{creds: c}
+	if c.CanExpire {
+		unchanged = s.unchanged(c)
+		h.refreshAt, h.blockFrom = s.refreshAt(c, now), blockFrom(c, now)
 	}
-	s.phase = serving
-	return s.until, true
+	*s = state{rules: s.rules, set: h}
+	return unchanged
 }
 
-// fetched is a run returning c at a moment from which it refreshes at
-// refreshAt and blocks callers from blockFrom.
-func (s *state) fetched(c aws.Credentials, refreshAt, blockFrom time.Time) {
-	*s = state{phase: fresh, creds: c, blockFrom: blockFrom, next: refreshAt}
-}
-
-// take hands c, just fetched by a run a caller waited for, to that caller.
-func (s *state) take(c aws.Credentials) {
-	if s.phase == fresh && sameSet(c, s.creds) {
-		s.hand(s.next)
+// refreshAt picks when c, fetched at now, stops being served as it is: the
+// strategy's moment if it is after now, else the floor (minLead, scaled for
+// short lives); no sooner than MinRefreshInterval when the command handed
+// back credentials no newer than those held, so a producer that caches its
+// own output is not run on every request; and no later than expiry.
+func (s *state) refreshAt(c aws.Credentials, now time.Time) time.Time {
+	exp := c.Expires
+	at := s.rules.strategy.RefreshAt(exp, now).Round(0)
+	if !at.After(now) {
+		at = now.Add(min(minLead, exp.Sub(now)/10))
 	}
-}
-
-// failed is a run failing at now with err. With a valid set held and not
-// withdrawn, that set stays in service and the next run starts after
-// retry (failing with fallback); it reports true. Otherwise callers get
-// err until the backoff ends.
-func (s *state) failed(now time.Time, err error, retry func(left time.Duration) time.Duration) bool {
-	if s.valid(now) {
-		s.next = now.Add(retry(s.creds.Expires.Sub(now)))
-		return true
+	if s.unchanged(c) {
+		at = later(at, now.Add(s.rules.minRefreshInterval))
 	}
-	s.phase, s.err, s.next = failing, err, now.Add(failureBackoff)
-	return false
+	return earlier(at, exp)
 }
 
-// valid reports whether creds may stay in service at now after a failed
-// run: it is held, not withdrawn, and not expired.
-func (s *state) valid(now time.Time) bool {
-	switch s.phase {
-	case handing, serving, fresh:
-		return s.creds.CanExpire && s.creds.Expires.After(now)
-	}
-	return false
+// unchanged reports whether c, just fetched, is no newer than the held
+// set: a producer handing back what it cached.
+func (s *state) unchanged(c aws.Credentials) bool {
+	return s.set != nil && s.set.creds.CanExpire && !c.Expires.After(s.set.creds.Expires)
 }
 
-// fallBack is the cache asking to keep its set after a failed run
-// (HandleFailToRefresh). It hands creds out until the next attempt and
-// reports true if creds is valid; stored reports false once the cache was
-// invalidated (the cache then holds no set), which the caller checks.
-func (s *state) fallBack(now time.Time) bool {
+// blockFrom is when requests stop using c, fetched at now, and wait for a
+// run: blockingWindow before expiry, or a tenth of the lifetime before
+// when that is shorter.
+func blockFrom(c aws.Credentials, now time.Time) time.Time {
+	return c.Expires.Add(-min(blockingWindow, c.Expires.Sub(now)/10))
+}
+
+// failed is a run failing at now with err. A valid held set stays in
+// service, and the next run waits until the retry: at the latest the
+// moment requests block (untilBlocking), else MinRefreshInterval or half
+// the time left, whichever is shorter, but not under a second, so that a
+// failing command is not run in a loop as expiry nears. It reports true
+// then. Otherwise requests get err until the backoff ends.
+func (s *state) failed(now time.Time, err error, untilBlocking bool) (fellBack bool) {
 	if !s.valid(now) {
+		s.err, s.errUntil = err, now.Add(failureBackoff)
 		return false
 	}
-	s.hand(s.next)
+	if untilBlocking {
+		s.retryAt = s.set.blockFrom
+		return true
+	}
+	left := s.set.creds.Expires.Sub(now)
+	s.retryAt = now.Add(max(min(s.rules.minRefreshInterval, left/2), min(time.Second, left)))
 	return true
 }
 
-// reject withdraws creds if it is set.
-func (s *state) reject(set served.Set) {
-	switch s.phase {
-	case handing, serving, fresh:
-		if set.Of(s.creds) {
-			s.phase = withdrawn
-		}
+// valid reports whether the held set may stay in service at now after a
+// failed run: held, not withdrawn, and not expired.
+func (s *state) valid(now time.Time) bool {
+	return s.set != nil && !s.withdrawn && s.set.creds.CanExpire && s.set.creds.Expires.After(now)
+}
+
+// withdraw marks the held set rejected if it is set.
+func (s *state) withdraw(set served.Set) {
+	if s.set != nil && set.Of(s.set.creds) {
+		s.withdrawn = true
 	}
 }
 
-// withheld reports whether set was withdrawn and no run returned it since.
+// withheld reports whether set is the held set and was withdrawn: no run
+// returned it since.
 func (s *state) withheld(set served.Set) bool {
-	return s.phase == withdrawn && set.Of(s.creds)
+	return s.set != nil && s.withdrawn && set.Of(s.set.creds)
 }
 
-// idle is the RefreshWhenIdle timer firing at now with no run in flight.
-// It reports whether to start a background run, or else when to fire
-// again (zero: not until a run or a request sets a moment). Unlike a
-// request, the timer may run the command in the last seconds before expiry
-// or after it: nobody waits for that run, and the next request finds its
-// result.
-func (s *state) idle(now time.Time) (start bool, again time.Time) {
-	switch s.phase {
-	case handing, serving, fresh:
-		if !s.creds.CanExpire {
-			return false, time.Time{}
-		}
-		if now.Before(s.next) {
-			// Early by the wall clock, which a timer does not follow.
-			return false, s.next
-		}
-		return true, time.Time{}
-	case failing:
-		return true, time.Time{}
-	}
-	// cold, or withdrawn: requests run the command.
-	return false, time.Time{}
+// serves reports whether c is the held set and may be served.
+func (s *state) serves(c aws.Credentials) bool {
+	return s.set != nil && !s.withdrawn && sameSet(c, s.set.creds)
 }
 
 func sameSet(a, b aws.Credentials) bool {
 	return a.AccessKeyID == b.AccessKeyID && a.SessionToken == b.SessionToken && a.Expires.Equal(b.Expires)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func earlier(a, b time.Time) time.Time {

@@ -1,98 +1,155 @@
-package provider_test
+package provider
 
 import (
-	"context"
-	"fmt"
+	"errors"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/seed-dcc28122/credprocess/provider"
+	"github.com/seed-dcc28122/credprocess/internal/served"
 	"github.com/seed-dcc28122/credprocess/strategy"
 )
 
-// numbered is a producer printing a new key on every run, valid for life.
-func numbered(life time.Duration) *producer {
-	n := 0
-	return &producer{next: func(now time.Time) ([]byte, error) {
-		n++
-		return credsJSON(fmt.Sprintf("AKIDSTATE%04d", n), now.Add(life)), nil
-	}}
+// t0 is when the first set of every row below arrives.
+var t0 = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+
+// hourLong is a set fetched at t0 that expires an hour later; with the
+// rules below it is due at t0+30m and expiring from t0+1h-5s.
+var hourLong = aws.Credentials{AccessKeyID: "AKIDSTATE0001", SecretAccessKey: "s", SessionToken: "t1", CanExpire: true, Expires: t0.Add(time.Hour)}
+
+var nextSet = aws.Credentials{AccessKeyID: "AKIDSTATE0002", SecretAccessKey: "s", SessionToken: "t2", CanExpire: true, Expires: t0.Add(2 * time.Hour)}
+
+// at returns t0 plus d.
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+// moment is a condition expected at a moment.
+type moment struct {
+	at   time.Time
+	want condition
 }
 
-// atRefreshMoment returns a cache that fetched one set from numbered
-// hour-long sets, with the clock at that set's refresh moment.
-func atRefreshMoment(t *testing.T) (*producer, *aws.CredentialsCache, *provider.Provider, aws.Credentials) {
-	t.Helper()
-	p := numbered(time.Hour)
-	c, prov := provider.NewWithRunner(p.run, func(o *provider.Options) {
-		o.Strategy = strategy.BeforeExpiredWithJitter{Rand: fixed(0)}
-	})
-	first := mustRetrieve(t, c)
-	time.Sleep(time.Until(first.Expires))
-	return p, c, prov, first
-}
-
-// TestDirectCallsRunEveryTime: handing, with no cache to store the set,
-// an ask runs the command.
-func TestDirectCallsRunEveryTime(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := numbered(time.Hour)
-		_, prov := provider.NewWithRunner(p.run)
-		for i := range 3 {
-			got, err := prov.Retrieve(context.Background())
-			if err != nil || got.AccessKeyID != fmt.Sprintf("AKIDSTATE%04d", i+1) {
-				t.Fatalf("direct Retrieve() %d = %s, %v; want a new key from a run", i, got.AccessKeyID, err)
+// TestTransitions has a row for each line of the event table on
+// condition: from a state in some condition, an event at a moment, and
+// the condition then, and at a later moment where the row says.
+func TestTransitions(t *testing.T) {
+	errBroker := errors.New("broker unavailable")
+	tests := []struct {
+		name  string
+		setup func(*state) // the state before the event
+		event func(*state)
+		check []moment
+	}{
+		{
+			name:  "a run returns a set, from cold",
+			setup: func(*state) {},
+			event: func(s *state) { s.fetched(hourLong, t0) },
+			check: []moment{{at(0), fresh}},
+		},
+		{
+			name: "a run returns a set, from rejected",
+			setup: func(s *state) {
+				s.fetched(hourLong, t0)
+				s.withdraw(served.SetOf(hourLong.AccessKeyID, hourLong.SessionToken))
+			},
+			event: func(s *state) { s.fetched(nextSet, at(time.Minute)) },
+			check: []moment{{at(time.Minute), fresh}},
+		},
+		{
+			name:  "a run returns a set, from expiring",
+			setup: func(s *state) { s.fetched(hourLong, t0) },
+			event: func(s *state) { s.fetched(nextSet, at(time.Hour-time.Second)) },
+			check: []moment{{at(time.Hour - time.Second), fresh}},
+		},
+		{
+			name:  "a run returns a set, from failing after the backoff",
+			setup: func(s *state) { s.failed(t0, errBroker, false) },
+			event: func(s *state) { s.fetched(hourLong, at(failureBackoff)) },
+			check: []moment{{at(failureBackoff), fresh}},
+		},
+		{
+			name:  "a run fails with the held set valid, from due: fresh until the retry, then due",
+			setup: func(s *state) { s.fetched(hourLong, t0) },
+			event: func(s *state) { s.failed(at(30*time.Minute), errBroker, false) },
+			check: []moment{{at(30 * time.Minute), fresh}, {at(31 * time.Minute), due}},
+		},
+		{
+			name:  "a run fails with the held set valid, from expiring: expiring still",
+			setup: func(s *state) { s.fetched(hourLong, t0) },
+			event: func(s *state) { s.failed(at(time.Hour-2*time.Second), errBroker, false) },
+			check: []moment{{at(time.Hour - 2*time.Second), expiring}},
+		},
+		{
+			name:  "a background run without Stdin fails: fresh until the last seconds",
+			setup: func(s *state) { s.fetched(hourLong, t0) },
+			event: func(s *state) { s.failed(at(30*time.Minute), errBroker, true) },
+			check: []moment{{at(50 * time.Minute), fresh}, {at(time.Hour - 5*time.Second), expiring}},
+		},
+		{
+			name:  "a run fails with nothing held: failing, then cold",
+			setup: func(*state) {},
+			event: func(s *state) { s.failed(t0, errBroker, false) },
+			check: []moment{{at(0), failing}, {at(failureBackoff), cold}},
+		},
+		{
+			name:  "a run fails after expiry: failing, then expiring",
+			setup: func(s *state) { s.fetched(hourLong, t0) },
+			event: func(s *state) { s.failed(at(time.Hour), errBroker, false) },
+			check: []moment{{at(time.Hour), failing}, {at(time.Hour + failureBackoff), expiring}},
+		},
+		{
+			name: "a run fails after a rejection: failing, then rejected",
+			setup: func(s *state) {
+				s.fetched(hourLong, t0)
+				s.withdraw(served.SetOf(hourLong.AccessKeyID, hourLong.SessionToken))
+			},
+			event: func(s *state) { s.failed(at(time.Minute), errBroker, false) },
+			check: []moment{{at(time.Minute), failing}, {at(time.Minute + failureBackoff), rejected}},
+		},
+		{
+			name:  "the refresh moment passes",
+			setup: func(s *state) { s.fetched(hourLong, t0) },
+			event: func(*state) {},
+			check: []moment{{at(30*time.Minute - time.Nanosecond), fresh}, {at(30 * time.Minute), due}},
+		},
+		{
+			name:  "the last seconds begin",
+			setup: func(s *state) { s.fetched(hourLong, t0) },
+			event: func(*state) {},
+			check: []moment{{at(time.Hour - 5*time.Second - time.Nanosecond), due}, {at(time.Hour - 5*time.Second), expiring}},
+		},
+		{
+			name:  "the set is rejected",
+			setup: func(s *state) { s.fetched(hourLong, t0) },
+			event: func(s *state) { s.withdraw(served.SetOf(hourLong.AccessKeyID, hourLong.SessionToken)) },
+			check: []moment{{at(0), rejected}, {at(time.Hour), rejected}},
+		},
+		{
+			name:  "another set is rejected",
+			setup: func(s *state) { s.fetched(hourLong, t0) },
+			event: func(s *state) { s.withdraw(served.SetOf(nextSet.AccessKeyID, nextSet.SessionToken)) },
+			check: []moment{{at(0), fresh}},
+		},
+		{
+			name:  "a set that never expires",
+			setup: func(*state) {},
+			event: func(s *state) { s.fetched(aws.Credentials{AccessKeyID: "AKIDLONGTERM", SecretAccessKey: "s"}, t0) },
+			check: []moment{{at(0), fresh}, {at(1000 * time.Hour), fresh}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := state{rules: rules{
+				strategy:           strategy.Func(func(exp, _ time.Time) time.Time { return exp.Add(-30 * time.Minute) }),
+				minRefreshInterval: time.Minute,
+			}}
+			tt.setup(&s)
+			tt.event(&s)
+			for _, c := range tt.check {
+				if got := s.condition(c.at); got != c.want {
+					t.Errorf("condition at t0+%v = %v; want %v", c.at.Sub(t0), got, c.want)
+				}
 			}
-		}
-	})
-}
-
-// TestReplacedSetIsStoredExpired: a background run that ends between
-// Retrieve returning a set and the cache storing it replaces the set; the
-// cache stores the old one expired and gets the new one on its next call.
-// Credentials of another source are moved by the window, as the cache's
-// default does.
-func TestReplacedSetIsStoredExpired(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p, c, prov, first := atRefreshMoment(t)
-
-		// As the cache does, in two steps, with the run ending in between.
-		served, err := prov.Retrieve(context.Background())
-		if err != nil || served.AccessKeyID != first.AccessKeyID {
-			t.Fatalf("Retrieve() at the moment = %s, %v; want the held %s", served.AccessKeyID, err, first.AccessKeyID)
-		}
-		synctest.Wait()
-		provider.WaitBackground(prov)
-		stored, _ := prov.AdjustExpiresBy(served, -time.Nanosecond)
-		if !stored.Expires.Equal(time.Now()) {
-			t.Errorf("AdjustExpiresBy(replaced set).Expires = now + %v; want now", time.Until(stored.Expires))
-		}
-		if got := mustRetrieve(t, c); got.AccessKeyID != "AKIDSTATE0002" || p.runs() != 2 {
-			t.Errorf("next Retrieve() = %s after %d runs; want AKIDSTATE0002 from 2 runs", got.AccessKeyID, p.runs())
-		}
-
-		other := aws.Credentials{AccessKeyID: "AKIDOTHER", CanExpire: true, Expires: time.Now().Add(time.Hour), Source: "other"}
-		if got, _ := prov.AdjustExpiresBy(other, -time.Minute); !got.Expires.Equal(other.Expires.Add(-time.Minute)) {
-			t.Errorf("AdjustExpiresBy(other source).Expires = %v; want moved by the window", got.Expires)
-		}
-	})
-}
-
-// TestFreshSetIsHandedOverAfterInvalidate: a set a background run fetched
-// is handed over at the next ask even if the cache was invalidated: it is
-// newer than the set the cache dropped, so no run is needed.
-func TestFreshSetIsHandedOverAfterInvalidate(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p, c, prov, _ := atRefreshMoment(t)
-		mustRetrieve(t, c) // starts the background run
-		synctest.Wait()
-		provider.WaitBackground(prov)
-		c.Invalidate()
-		if got := mustRetrieve(t, c); got.AccessKeyID != "AKIDSTATE0002" || p.runs() != 2 {
-			t.Errorf("Retrieve() after Invalidate = %s after %d runs; want the fresh AKIDSTATE0002, 2 runs", got.AccessKeyID, p.runs())
-		}
-	})
+		})
+	}
 }

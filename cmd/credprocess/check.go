@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
@@ -115,7 +114,7 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 
 	res, err := execjson.Run(ctx, cmd)
 	if err != nil {
-		var pe *execjson.ProcessError
+		var pe *execjson.RunError
 		if !errors.As(err, &pe) {
 			r.finish(chkRun, "", "could not run the command")
 			return r
@@ -136,13 +135,11 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 	r.ExitCode, r.RunTimeSeconds, r.Stderr = 0, res.Duration.Seconds(), res.Stderr
 
 	now := a.now()
+	// Expired credentials come with their error, so that the report shows
+	// which key expired when.
 	creds, err := execjson.Parse(res.Stdout, now)
-	var oe *execjson.OutputError
-	if errors.As(err, &oe) && errors.Is(err, execjson.ErrExpired) {
-		// Parsed again with no clock, expired credentials still show which
-		// key they are and when they expired.
-		creds, _ = execjson.Parse(res.Stdout, time.Time{})
-	}
+	var oe *execjson.ParseError
+	errors.As(err, &oe)
 	if creds.AccessKeyID != "" {
 		r.AccessKeyID = mask(creds.AccessKeyID)
 		r.SessionToken = creds.SessionToken != ""
@@ -162,40 +159,32 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 	case oe == nil:
 		r.finish(chkObject, "", "unreadable output")
 	default:
-		failed, reason := outputCheck(oe), oe.Reason
-		switch {
-		case failed == chkVersion && oe.Reason == "must be the number 1":
-			reason += versionGot(res.Stdout)
-		case failed == chkObject && oe.Field == "":
-			if stray := strayText(res.Stdout); stray != "" {
-				reason = stray
-			}
-		}
-		r.finish(failed, oe.Field, reason)
+		r.finish(outputCheck(oe), oe.Field, oe.Reason)
 	}
 	return r
 }
 
 // outputCheck maps a parse error to the check it fails.
-func outputCheck(oe *execjson.OutputError) int {
-	switch {
-	case errors.Is(oe, execjson.ErrExpired):
+func outputCheck(oe *execjson.ParseError) int {
+	switch oe.Kind {
+	case execjson.Expired:
 		return chkUnexpired
-	case strings.HasPrefix(oe.Reason, "must be a string"):
-		// A type error is found while decoding, before any field is
-		// checked on its own.
-		return chkObject
-	}
-	switch oe.Field {
-	case "Version":
+	case execjson.VersionNotOne:
 		return chkVersion
-	case "AccessKeyId":
-		return chkAccessKeyID
-	case "SecretAccessKey":
-		return chkSecret
-	case "Expiration":
+	case execjson.NotRFC3339, execjson.NoTimeZone:
 		return chkExpirationFormat
+	case execjson.Missing:
+		switch oe.Field {
+		case "Version":
+			return chkVersion
+		case "AccessKeyId":
+			return chkAccessKeyID
+		case "SecretAccessKey":
+			return chkSecret
+		}
 	}
+	// The document as a whole, or a type error found while decoding,
+	// before any field is checked on its own.
 	return chkObject
 }
 
@@ -231,7 +220,7 @@ func (r *report) index(id int) int {
 
 // processDetail says why the run failed, without stderr (the report shows
 // it apart) and without arguments.
-func processDetail(pe *execjson.ProcessError, timeout time.Duration) string {
+func processDetail(pe *execjson.RunError, timeout time.Duration) string {
 	switch {
 	case pe.ExitCode >= 0:
 		return fmt.Sprintf("exited with status %d", pe.ExitCode)

@@ -88,9 +88,9 @@ func decodeArgs(t *testing.T, out []byte) []string {
 // and its message are reported as they are, like sh's 127 on Unix.
 func TestRunCmdNotFound(t *testing.T) {
 	_, err := Run(context.Background(), shell("credprocess-no-such-command --flag"))
-	var pe *ProcessError
+	var pe *RunError
 	if !errors.As(err, &pe) || pe.ExitCode != 9009 || pe.Stderr == "" {
-		t.Fatalf("Run() error = %#v; want a *ProcessError with status 9009 and cmd.exe's message", err)
+		t.Fatalf("Run() error = %#v; want a *RunError with status 9009 and cmd.exe's message", err)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // directory that does not exist or is a file. The system reports either as
 // the program or the shell missing ("fork/exec /bin/sh: no such file or
 // directory"); the error must name the directory instead, and still be a
-// *ProcessError of a command that never started.
+// *RunError of a command that never started.
 func TestRunDirMissing(t *testing.T) {
 	dir := tempDir(t)
 	file := filepath.Join(dir, "a-file")
@@ -38,9 +38,9 @@ func TestRunDirMissing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.cmd.Dir = tt.dir
 			_, err := Run(context.Background(), tt.cmd)
-			var pe *ProcessError
+			var pe *RunError
 			if !errors.As(err, &pe) || pe.ExitCode != -1 {
-				t.Fatalf("Run() error = %v (%T); want a *ProcessError with ExitCode -1", err, err)
+				t.Fatalf("Run() error = %v (%T); want a *RunError with ExitCode -1", err, err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Run() error = %q; want it to say %q", err, tt.want)

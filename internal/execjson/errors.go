@@ -3,7 +3,6 @@ package execjson
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -15,12 +14,17 @@ var ErrOutputTooLarge = errors.New("output too large")
 // expired when the command returned them.
 var ErrExpired = errors.New("credentials already expired")
 
-// ProcessError reports a command that could not be started, exited non-zero,
-// was killed, timed out, or wrote more than the output limit.
+// ErrTimedOut is wrapped by the error of a run its timeout stopped, beside
+// context.DeadlineExceeded.
+var ErrTimedOut = errors.New("timed out")
+
+// RunError reports a command that could not be started, exited non-zero,
+// was killed, timed out, or wrote more than the output limit. The
+// provider's ProcessError is made from it.
 //
 // It never holds stdout. Stderr is an excerpt written by the command: it is
 // untrusted text, bounded in size.
-type ProcessError struct {
+type RunError struct {
 	// Program is the program's name as written in the command, without its
 	// arguments (they may hold secrets).
 	Program string
@@ -32,67 +36,78 @@ type ProcessError struct {
 	Stderr string
 	// Duration is how long the command ran.
 	Duration time.Duration
-	// Err is the cause: an exec error, context.DeadlineExceeded for a
-	// timeout, ErrOutputTooLarge, or the wait status.
+	// Err is the cause: an exec error, ErrTimedOut with
+	// context.DeadlineExceeded for a timeout, ErrOutputTooLarge, or the
+	// wait status.
 	Err error
 }
 
-// Error describes the failure, with the stderr excerpt when there is one.
-func (e *ProcessError) Error() string {
-	var b strings.Builder
-	b.WriteString("credential_process " + QuoteProgram(e.Program))
+// Error says what happened, without the program or stderr, which the
+// caller's message adds.
+func (e *RunError) Error() string {
 	if e.ExitCode >= 0 {
-		fmt.Fprintf(&b, " exited with status %d", e.ExitCode)
-	} else {
-		fmt.Fprintf(&b, ": %v", e.Err)
+		return fmt.Sprintf("exited with status %d", e.ExitCode)
 	}
-	writeStderr(&b, e.Stderr)
-	return b.String()
+	return e.Err.Error()
 }
 
 // Unwrap returns the cause.
-func (e *ProcessError) Unwrap() error { return e.Err }
+func (e *RunError) Unwrap() error { return e.Err }
 
 // Timeout reports whether the command was stopped by the timeout.
-func (e *ProcessError) Timeout() bool { return errors.Is(e.Err, errTimedOut) }
+func (e *RunError) Timeout() bool { return errors.Is(e.Err, ErrTimedOut) }
 
-var errTimedOut = errors.New("timed out")
+// Kind is what is wrong with a command's output, in the order Parse checks.
+type Kind uint8
 
-// OutputError reports output that does not follow the credential_process
+// The kinds of output fault. The provider exports them as OutputKind.
+const (
+	// EmptyOutput: the command printed nothing but white space.
+	EmptyOutput Kind = iota + 1
+	// TextBeforeJSON: text, such as a banner, came before the JSON object.
+	TextBeforeJSON
+	// NotJSONObject: the output is not a JSON object at all.
+	NotJSONObject
+	// InvalidJSON: the JSON object is malformed.
+	InvalidJSON
+	// TextAfterJSON: text came after the JSON object.
+	TextAfterJSON
+	// NotAString: a field that must be a string holds another JSON type.
+	NotAString
+	// Missing: a required field is absent or empty.
+	Missing
+	// VersionNotOne: Version is not the number 1.
+	VersionNotOne
+	// NotRFC3339: Expiration is not an RFC 3339 timestamp.
+	NotRFC3339
+	// NoTimeZone: Expiration has no time zone offset.
+	NoTimeZone
+	// Expired: the credentials had already expired.
+	Expired
+)
+
+// ParseError reports output that does not follow the credential_process
 // specification. It names the offending field but never holds a value from
-// the output.
-type OutputError struct {
-	// Program is the program's name as written in the command.
-	Program string
-	// Field is the JSON key at fault, such as "Expiration", or "" when the
-	// document as a whole is at fault.
+// the output that could be a secret.
+type ParseError struct {
+	// Field is the JSON key at fault, or "" when the document as a whole is
+	// at fault.
 	Field string
-	// Reason says what is wrong, without quoting the output.
+	// Kind is what is wrong.
+	Kind Kind
+	// Reason says what is wrong in words, for messages.
 	Reason string
-	// Stderr is an excerpt of the command's stderr, as in ProcessError.
-	Stderr string
-	// Err is a sentinel such as ErrExpired, or nil.
+	// Err is ErrExpired for Expired, else nil.
 	Err error
 }
 
-// Error names the field and the reason, with the stderr excerpt when there
-// is one.
-func (e *OutputError) Error() string {
-	var b strings.Builder
-	b.WriteString("credential_process " + QuoteProgram(e.Program) + " output")
-	if e.Field != "" {
-		fmt.Fprintf(&b, ": %s", e.Field)
+// Error names the field and the reason.
+func (e *ParseError) Error() string {
+	if e.Field == "" {
+		return e.Reason
 	}
-	fmt.Fprintf(&b, ": %s", e.Reason)
-	writeStderr(&b, e.Stderr)
-	return b.String()
+	return e.Field + ": " + e.Reason
 }
 
 // Unwrap returns the sentinel, if any.
-func (e *OutputError) Unwrap() error { return e.Err }
-
-func writeStderr(b *strings.Builder, stderr string) {
-	if stderr != "" {
-		fmt.Fprintf(b, "; stderr: %s", stderr)
-	}
-}
+func (e *ParseError) Unwrap() error { return e.Err }

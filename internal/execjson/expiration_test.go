@@ -28,9 +28,9 @@ func TestParseExpiration(t *testing.T) {
 	for _, tt := range tests {
 		got, err := ParseExpiration(tt.in)
 		if tt.want.IsZero() {
-			var oe *OutputError
+			var oe *ParseError
 			if !errors.As(err, &oe) || oe.Field != "Expiration" {
-				t.Errorf("ParseExpiration(%q) = %v, %v; want an *OutputError naming Expiration", tt.in, got, err)
+				t.Errorf("ParseExpiration(%q) = %v, %v; want a *ParseError naming Expiration", tt.in, got, err)
 			}
 			continue
 		}

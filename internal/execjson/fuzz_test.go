@@ -16,7 +16,7 @@ import (
 // FuzzParse builds a document from fuzzed parts around the planted secret
 // key and session token, in the places a producer writes them, and parses
 // it. Parse must not panic; success must be a valid credential set; an
-// error must be an *OutputError that holds neither secret, however the
+// error must be a *ParseError that holds neither secret, however the
 // parts around them break the document.
 //
 // Seeds: the f.Add calls below and testdata/fuzz/FuzzParse.
@@ -42,9 +42,9 @@ func FuzzParse(f *testing.F) {
 		doc := head + plantedSecret + mid + plantedToken + tail
 		creds, err := Parse([]byte(doc), now)
 		if err != nil {
-			var oe *OutputError
+			var oe *ParseError
 			if !errors.As(err, &oe) {
-				t.Fatalf("Parse() error = %v (%T); want an *OutputError", err, err)
+				t.Fatalf("Parse() error = %v (%T); want a *ParseError", err, err)
 			}
 			for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
 				if s := fmt.Sprintf(verb, err); strings.Contains(s, plantedSecret) || strings.Contains(s, plantedToken) {
@@ -87,7 +87,7 @@ var rfc3339Grammar = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5
 
 // FuzzParseExpiration parses fuzzed timestamps. It must not panic; a
 // success must be RFC 3339 and print back to the same instant; an error must
-// be an *OutputError naming Expiration. When plant is set, the planted
+// be a *ParseError naming Expiration. When plant is set, the planted
 // secret is put into the input at pos, and the error must not hold it.
 //
 // Seeds: the f.Add calls below and testdata/fuzz/FuzzParseExpiration.
@@ -106,9 +106,9 @@ func FuzzParseExpiration(f *testing.F) {
 		}
 		got, err := ParseExpiration(s)
 		if err != nil {
-			var oe *OutputError
+			var oe *ParseError
 			if !errors.As(err, &oe) || oe.Field != "Expiration" {
-				t.Fatalf("ParseExpiration() error = %v (%T); want an *OutputError naming Expiration", err, err)
+				t.Fatalf("ParseExpiration() error = %v (%T); want a *ParseError naming Expiration", err, err)
 			}
 			if plant && strings.Contains(fmt.Sprintf("%v %+v %#v", err, err, err), plantedSecret) {
 				t.Fatalf("ParseExpiration() error holds the planted secret: %v", err)

@@ -57,7 +57,7 @@ func TestTimeoutEndsNestedTree(t *testing.T) {
 			"INNER_LINE=printf %s $$ >'"+inner+"'; sleep 300 | sleep 301"),
 		Timeout: 2 * time.Second, MaxOutput: 1 << 20,
 	})
-	if pe, ok := err.(*ProcessError); !ok || !pe.Timeout() {
+	if pe, ok := err.(*RunError); !ok || !pe.Timeout() {
 		t.Fatalf("Run() error = %v; want the timeout", err)
 	}
 	// The inner shell leads the inner group: the pipeline's processes are
@@ -102,7 +102,7 @@ func TestTimeoutLeavesSetsidDaemon(t *testing.T) {
 		Env:     append(os.Environ(), daemonEnv+"=1", "PIDFILE="+pidfile, "GORACE=atexit_sleep_ms=0"),
 		Timeout: 2 * time.Second, MaxOutput: 1 << 20,
 	})
-	if pe, ok := err.(*ProcessError); !ok || !pe.Timeout() {
+	if pe, ok := err.(*RunError); !ok || !pe.Timeout() {
 		t.Fatalf("Run() error = %v; want the timeout", err)
 	}
 	pid := waitForPID(t, pidfile)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -51,27 +52,32 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 
 // Parse validates stdout against the credential_process specification and
 // returns the credentials. Credentials that expire at or before now are an
-// error wrapping ErrExpired. Errors are *OutputError with an empty Program
-// and Stderr, for the caller to fill in; they never quote the output.
+// error wrapping ErrExpired. Errors are *ParseError; they never quote the
+// output, apart from a numeric Version, which is no secret.
 //
 // A leading UTF-8 byte order mark, as some Windows tools write, is skipped.
 // JSON keys match case-insensitively, as in the AWS SDKs.
 func Parse(stdout []byte, now time.Time) (Credentials, error) {
 	doc := bytes.TrimSpace(bytes.TrimPrefix(stdout, utf8BOM))
-	if len(doc) == 0 {
-		return Credentials{}, &OutputError{Reason: "empty output"}
-	}
-	if doc[0] != '{' {
-		return Credentials{}, &OutputError{Reason: "not a JSON object"}
+	switch {
+	case len(doc) == 0:
+		return Credentials{}, &ParseError{Kind: EmptyOutput, Reason: "empty output"}
+	case doc[0] != '{' && !startsWithValue(doc) && bytes.IndexByte(doc, '{') > 0:
+		// Not a JSON value, then an object: a wrapper printing
+		// diagnostics to stdout, the usual cause.
+		return Credentials{}, &ParseError{Kind: TextBeforeJSON,
+			Reason: "output starts with text before the JSON object (print it to stderr instead)"}
+	case doc[0] != '{':
+		return Credentials{}, &ParseError{Kind: NotJSONObject, Reason: "not a JSON object"}
 	}
 	var out output
 	if err := json.Unmarshal(doc, &out); err != nil {
-		return Credentials{}, jsonError(err)
+		return Credentials{}, jsonError(doc, err)
 	}
 	if v := bytes.TrimSpace(out.Version); len(v) == 0 || bytes.Equal(v, []byte("null")) {
-		return Credentials{}, &OutputError{Field: "Version", Reason: "missing"}
+		return Credentials{}, &ParseError{Field: "Version", Kind: Missing, Reason: "missing"}
 	} else if !bytes.Equal(v, []byte("1")) {
-		return Credentials{}, &OutputError{Field: "Version", Reason: "must be the number 1"}
+		return Credentials{}, &ParseError{Field: "Version", Kind: VersionNotOne, Reason: "must be the number 1" + versionGot(v)}
 	}
 	creds := Credentials{
 		AccessKeyID:     deref(out.AccessKeyID),
@@ -80,26 +86,56 @@ func Parse(stdout []byte, now time.Time) (Credentials, error) {
 		AccountID:       deref(out.AccountID),
 	}
 	if creds.AccessKeyID == "" {
-		return Credentials{}, &OutputError{Field: "AccessKeyId", Reason: "missing or empty"}
+		return Credentials{}, &ParseError{Field: "AccessKeyId", Kind: Missing, Reason: "missing or empty"}
 	}
 	if creds.SecretAccessKey == "" {
-		return Credentials{}, &OutputError{Field: "SecretAccessKey", Reason: "missing or empty"}
+		return Credentials{}, &ParseError{Field: "SecretAccessKey", Kind: Missing, Reason: "missing or empty"}
 	}
 	if out.Expiration != nil {
 		exp, err := ParseExpiration(*out.Expiration)
 		if err != nil {
 			return Credentials{}, err
 		}
+		creds.Expires, creds.CanExpire = exp, true
 		if !exp.After(now) {
-			return Credentials{}, &OutputError{
+			// The credentials go with the error, for a report to show
+			// which key expired when; the caller must not serve them.
+			return creds, &ParseError{
 				Field:  "Expiration",
+				Kind:   Expired,
 				Reason: fmt.Sprintf("credentials expired at %s", exp.UTC().Format(time.RFC3339)),
 				Err:    ErrExpired,
 			}
 		}
-		creds.Expires, creds.CanExpire = exp, true
 	}
 	return creds, nil
+}
+
+// startsWithValue reports whether doc begins with a whole JSON value,
+// whatever follows it.
+func startsWithValue(doc []byte) bool {
+	var v json.RawMessage
+	return json.NewDecoder(bytes.NewReader(doc)).Decode(&v) == nil
+}
+
+// versionGot says what Version held when it is not the number 1: a number
+// is shown (it is short and no secret), any other value only by its JSON
+// type.
+func versionGot(v []byte) string {
+	switch v[0] {
+	case '"':
+		return ", got a string"
+	case '{':
+		return ", got an object"
+	case '[':
+		return ", got an array"
+	case 't', 'f':
+		return ", got a boolean"
+	}
+	if _, err := strconv.ParseFloat(string(v), 64); err == nil && len(v) <= 20 {
+		return ", got " + string(v)
+	}
+	return ""
 }
 
 // naiveLayouts are timestamps without a zone that producers are known to
@@ -107,20 +143,20 @@ func Parse(stdout []byte, now time.Time) (Credentials, error) {
 var naiveLayouts = []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"}
 
 // ParseExpiration parses an RFC 3339 timestamp with a Z or a numeric offset
-// and optional fractional seconds. Errors are *OutputError; unlike
+// and optional fractional seconds. Errors are *ParseError; unlike
 // time.ParseError they do not echo the input.
 func ParseExpiration(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err == nil && strictRFC3339(s) {
 		return t, nil
 	}
-	reason := "not an RFC 3339 timestamp"
 	for _, layout := range naiveLayouts {
 		if _, err := time.Parse(layout, s); err == nil {
-			reason = "timestamp has no time zone offset (want Z or ±hh:mm)"
+			return time.Time{}, &ParseError{Field: "Expiration", Kind: NoTimeZone,
+				Reason: "timestamp has no time zone offset (want Z or ±hh:mm)"}
 		}
 	}
-	return time.Time{}, &OutputError{Field: "Expiration", Reason: reason}
+	return time.Time{}, &ParseError{Field: "Expiration", Kind: NotRFC3339, Reason: "not an RFC 3339 timestamp"}
 }
 
 // rfc3339 is the shape of an RFC 3339 date-time: time.Parse also takes a
@@ -142,16 +178,26 @@ func deref(s *string) string {
 // jsonError describes a decoding error by position and type only:
 // encoding/json's messages are safe today, but a field's value is the
 // secret, so nothing from the input is carried over.
-func jsonError(err error) error {
+func jsonError(doc []byte, err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &syntax) && trailingText(doc):
+		return &ParseError{Kind: TextAfterJSON, Reason: "output has text after the JSON object (print it to stderr instead)"}
 	case errors.As(err, &syntax):
-		return &OutputError{Reason: fmt.Sprintf("invalid JSON at byte offset %d", syntax.Offset)}
+		return &ParseError{Kind: InvalidJSON, Reason: fmt.Sprintf("invalid JSON at byte offset %d", syntax.Offset)}
 	case errors.As(err, &typ):
 		kind, _, _ := strings.Cut(typ.Value, " ") // "number 123" would quote the input
-		return &OutputError{Field: typ.Field, Reason: fmt.Sprintf("must be a string, not a JSON %s", kind)}
+		return &ParseError{Field: typ.Field, Kind: NotAString, Reason: fmt.Sprintf("must be a string, not a JSON %s", kind)}
 	default:
-		return &OutputError{Reason: "invalid JSON"}
+		return &ParseError{Kind: InvalidJSON, Reason: "invalid JSON"}
 	}
+}
+
+// trailingText reports whether doc is one valid JSON value followed by
+// more text.
+func trailingText(doc []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	var v json.RawMessage
+	return dec.Decode(&v) == nil && dec.InputOffset() < int64(len(doc))
 }

@@ -73,38 +73,40 @@ func TestParseInvalid(t *testing.T) {
 		name      string
 		doc       string
 		wantField string
+		wantKind  Kind
 		wantText  string
 		wantIs    error
 	}{
-		{"empty", "", "", "empty output", nil},
-		{"whitespace only", " \n\t", "", "empty output", nil},
-		{"garbage", "ohai " + s, "", "not a JSON object", nil},
-		{"array", `[{"Version":1}]`, "", "not a JSON object", nil},
-		{"null", `null`, "", "not a JSON object", nil},
-		{"cut mid-document", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s, "", "invalid JSON", nil},
-		{"trailing garbage", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `"} trailing`, "", "invalid JSON at byte offset", nil},
-		{"two documents", `{"Version":1}{"Version":1}`, "", "invalid JSON", nil},
-		{"missing Version", `{"AccessKeyId":"AKID","SecretAccessKey":"` + s + `"}`, "Version", "missing", nil},
-		{"Version as string", `{"Version":"1","AccessKeyId":"AKID","SecretAccessKey":"` + s + `"}`, "Version", "must be the number 1", nil},
-		{"Version 2", `{"Version":2,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `"}`, "Version", "must be the number 1", nil},
-		{"missing AccessKeyId", `{"Version":1,"SecretAccessKey":"` + s + `"}`, "AccessKeyId", "missing", nil},
-		{"empty SecretAccessKey", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":""}`, "SecretAccessKey", "missing", nil},
-		{"SecretAccessKey not a string", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":12345678901234567890}`, "SecretAccessKey", "must be a string, not a JSON number", nil},
-		{"naive timestamp", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `","Expiration":"2030-01-01T00:00:00"}`, "Expiration", "no time zone", nil},
-		{"space-separated naive timestamp", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `","Expiration":"2030-01-01 00:00:00"}`, "Expiration", "no time zone", nil},
-		{"not a timestamp", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `","Expiration":"` + s + `"}`, "Expiration", "not an RFC 3339 timestamp", nil},
-		{"expired", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `","Expiration":"2026-11-26T11:00:00Z"}`, "Expiration", "expired at 2026-11-26T11:00:00Z", ErrExpired},
-		{"expires now", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `","Expiration":"2026-11-26T12:00:00Z"}`, "Expiration", "expired", ErrExpired},
+		{"empty", "", "", EmptyOutput, "empty output", nil},
+		{"whitespace only", " \n\t", "", EmptyOutput, "empty output", nil},
+		{"garbage", "ohai " + s, "", NotJSONObject, "not a JSON object", nil},
+		{"array", `[{"Version":1}]`, "", NotJSONObject, "not a JSON object", nil},
+		{"null", `null`, "", NotJSONObject, "not a JSON object", nil},
+		{"cut mid-document", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s, "", InvalidJSON, "invalid JSON", nil},
+		{"trailing garbage", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `"} trailing`, "", TextAfterJSON, "text after the JSON object", nil},
+		{"two documents", `{"Version":1}{"Version":1}`, "", TextAfterJSON, "text after the JSON object", nil},
+		{"banner before the document", "Fetching credentials for dev...\n" + `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `"}`, "", TextBeforeJSON, "text before the JSON object", nil},
+		{"missing Version", `{"AccessKeyId":"AKID","SecretAccessKey":"` + s + `"}`, "Version", Missing, "missing", nil},
+		{"Version as string", `{"Version":"1","AccessKeyId":"AKID","SecretAccessKey":"` + s + `"}`, "Version", VersionNotOne, "must be the number 1, got a string", nil},
+		{"Version 2", `{"Version":2,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `"}`, "Version", VersionNotOne, "must be the number 1, got 2", nil},
+		{"missing AccessKeyId", `{"Version":1,"SecretAccessKey":"` + s + `"}`, "AccessKeyId", Missing, "missing", nil},
+		{"empty SecretAccessKey", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":""}`, "SecretAccessKey", Missing, "missing", nil},
+		{"SecretAccessKey not a string", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":12345678901234567890}`, "SecretAccessKey", NotAString, "must be a string, not a JSON number", nil},
+		{"naive timestamp", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `","Expiration":"2030-01-01T00:00:00"}`, "Expiration", NoTimeZone, "no time zone", nil},
+		{"space-separated naive timestamp", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `","Expiration":"2030-01-01 00:00:00"}`, "Expiration", NoTimeZone, "no time zone", nil},
+		{"not a timestamp", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `","Expiration":"` + s + `"}`, "Expiration", NotRFC3339, "not an RFC 3339 timestamp", nil},
+		{"expired", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `","Expiration":"2026-11-26T11:00:00Z"}`, "Expiration", Expired, "expired at 2026-11-26T11:00:00Z", ErrExpired},
+		{"expires now", `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + s + `","Expiration":"2026-11-26T12:00:00Z"}`, "Expiration", Expired, "expired", ErrExpired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse([]byte(tt.doc), now)
-			var oe *OutputError
+			var oe *ParseError
 			if !errors.As(err, &oe) {
-				t.Fatalf("Parse() error = %v (%T); want *OutputError", err, err)
+				t.Fatalf("Parse() error = %v (%T); want *ParseError", err, err)
 			}
-			if oe.Field != tt.wantField {
-				t.Errorf("Field = %q; want %q", oe.Field, tt.wantField)
+			if oe.Field != tt.wantField || oe.Kind != tt.wantKind {
+				t.Errorf("Field, Kind = %q, %d; want %q, %d", oe.Field, oe.Kind, tt.wantField, tt.wantKind)
 			}
 			if !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("Error() = %q; want it to contain %q", err, tt.wantText)

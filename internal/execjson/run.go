@@ -37,7 +37,7 @@ type Command struct {
 	// Env is the environment; nil inherits the current process's.
 	Env []string
 	// Dir is the working directory; "" inherits the current one. A Dir that
-	// does not exist fails the run with a *ProcessError that names it.
+	// does not exist fails the run with a *RunError that names it.
 	Dir string
 	// Stdin is the command's standard input; nil is the null device.
 	Stdin io.Reader
@@ -64,7 +64,7 @@ func (c *Command) String() string {
 type Result struct {
 	// Stdout is everything the command wrote to stdout. It holds secrets.
 	Stdout []byte
-	// Stderr is an excerpt of stderr, as in ProcessError.
+	// Stderr is an excerpt of stderr, as in RunError.
 	Stderr string
 	// Duration is how long the command ran.
 	Duration time.Duration
@@ -75,13 +75,13 @@ func (r Result) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "execjson.Result{Stdout: [%d bytes], Duration: %v}", len(r.Stdout), r.Duration)
 }
 
-// Run runs c and returns its output. Any failure is a *ProcessError. ctx
+// Run runs c and returns its output. Any failure is a *RunError. ctx
 // cancellation stops the run like the timeout does.
 func Run(ctx context.Context, c Command) (Result, error) {
 	if c.Shell == "" && len(c.Args) == 0 {
-		return Result{}, &ProcessError{ExitCode: -1, Err: errors.New("empty command")}
+		return Result{}, &RunError{ExitCode: -1, Err: errors.New("empty command")}
 	}
-	runCtx, cancel := context.WithTimeoutCause(ctx, c.Timeout, errTimedOut)
+	runCtx, cancel := context.WithTimeoutCause(ctx, c.Timeout, ErrTimedOut)
 	defer cancel()
 	runCtx, stop := context.WithCancelCause(runCtx)
 	defer stop(nil)
@@ -126,7 +126,7 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		return Result{Stdout: stdout.buf, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed}, nil
 	}
 
-	perr := &ProcessError{Program: c.Program(), ExitCode: -1, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed, Err: err}
+	perr := &RunError{Program: c.Program(), ExitCode: -1, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed, Err: err}
 	var exitErr *exec.ExitError
 	switch cause := context.Cause(runCtx); {
 	case cause == ErrOutputTooLarge:
@@ -135,8 +135,8 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		// The command exited on its own; a deadline that passed while the
 		// run waited for a descendant's pipes did not stop it.
 		perr.ExitCode = exitErr.ExitCode()
-	case cause == errTimedOut:
-		perr.Err = fmt.Errorf("%w after %v: %w", errTimedOut, c.Timeout, context.DeadlineExceeded)
+	case cause == ErrTimedOut:
+		perr.Err = fmt.Errorf("%w after %v: %w", ErrTimedOut, c.Timeout, context.DeadlineExceeded)
 	case errors.Is(err, ErrInterrupted):
 		// Before ctx: the re-raised signal may already have cancelled it.
 	case ctx.Err() != nil:

@@ -352,7 +352,7 @@ func TestRunScrubsAcrossCut(t *testing.T) {
 			c := self(t, "stderr-at")
 			c.Env = append(c.Env, "AT="+strconv.Itoa(tt.at), "TOTAL="+strconv.Itoa(tt.total))
 			_, err := Run(context.Background(), c)
-			var pe *ProcessError
+			var pe *RunError
 			if !errors.As(err, &pe) || pe.ExitCode != 1 {
 				t.Fatalf("Run() error = %v; want exit status 1", err)
 			}
@@ -374,9 +374,9 @@ func TestRunScrubsAcrossCut(t *testing.T) {
 // TestRunCRLFStderr runs a program that ends its stderr lines with CRLF.
 func TestRunCRLFStderr(t *testing.T) {
 	_, err := Run(context.Background(), self(t, "fail-crlf"))
-	var pe *ProcessError
+	var pe *RunError
 	if !errors.As(err, &pe) {
-		t.Fatalf("Run() error = %v; want a *ProcessError", err)
+		t.Fatalf("Run() error = %v; want a *RunError", err)
 	}
 	if want := "Login required: run aws sso login\nthen retry"; pe.Stderr != want || strings.ContainsRune(err.Error(), '\uFFFD') {
 		t.Errorf("Stderr = %q, Error() = %q; want Stderr %q and no U+FFFD", pe.Stderr, err, want)

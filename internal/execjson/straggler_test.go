@@ -40,7 +40,7 @@ func TestRunStragglerAfterFailure(t *testing.T) {
 			if pgid > 0 {
 				t.Cleanup(func() { syscall.Kill(-pgid, syscall.SIGKILL) }) // if the run left it running
 			}
-			var pe *ProcessError
+			var pe *RunError
 			if !errors.As(err, &pe) || pe.ExitCode != tt.wantExit || pe.Timeout() {
 				t.Fatalf("Run() error = %v; want exit status %d, not a timeout", err, tt.wantExit)
 			}

@@ -47,7 +47,7 @@ func TestRunBlockedStderr(t *testing.T) {
 			}()
 			select {
 			case err := <-done:
-				var pe *ProcessError
+				var pe *RunError
 				if timedOut := errors.As(err, &pe) && pe.Timeout(); timedOut != tt.wantTimeout || err != nil && !tt.wantTimeout {
 					t.Errorf("Run() error = %v; want a timeout: %v", err, tt.wantTimeout)
 				}

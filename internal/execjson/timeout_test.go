@@ -39,9 +39,9 @@ func TestRunTimeoutKillsProcessGroup(t *testing.T) {
 			_, err := Run(context.Background(), c)
 			elapsed := time.Since(start)
 
-			var pe *ProcessError
+			var pe *RunError
 			if !errors.As(err, &pe) || !pe.Timeout() || !errors.Is(err, context.DeadlineExceeded) {
-				t.Fatalf("Run() error = %v; want a *ProcessError that is a timeout and context.DeadlineExceeded", err)
+				t.Fatalf("Run() error = %v; want a *RunError that is a timeout and context.DeadlineExceeded", err)
 			}
 			if elapsed > timeout+grace {
 				t.Errorf("Run() took %v; want under %v", elapsed, timeout+grace)
