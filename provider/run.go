@@ -70,8 +70,10 @@ func (p *provider) fly(ctx context.Context, f *flight, background bool) {
 		next = p.st.next()
 	}
 	p.mu.Unlock()
+	// Logged before the waiters are released, so that a caller's Retrieve
+	// returns after the lines about its run.
+	defer close(f.done)
 	f.creds, f.err = creds, err
-	close(f.done)
 
 	switch {
 	case fellBack:
