@@ -9,7 +9,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # time runs out under load (go.dev/issue/75804, fixed in Go 1.27).
 FUZZTIME ?= 200000x
 
-.PHONY: test check staticcheck race fuzz demo bench windows
+.PHONY: test check staticcheck race fuzz demo bench windows compat
 
 ## test: formatting, a tidy module, vet (Linux and Windows), staticcheck, the race-enabled
 ## test suite, a short run of each Fuzz target, the Windows test binaries under Wine,
@@ -43,6 +43,12 @@ demo:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 -timeout 30m . ./middleware ./provider
 	$(GO) run ./tools/fleetplot -out docs/refresh-histogram.svg
+
+## compat: the whole suite against the newest releases the module proxy serves of
+## every github.com/aws/... module in go.mod, in a temporary copy (tools/compat/run.sh);
+## run it before upgrading the SDK; not part of test
+compat:
+	GO=$(GO) tools/compat/run.sh
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -121,7 +121,21 @@ type Options struct {
 	LogCommandLine bool
 
 	// CredentialSources is reported by ProviderSources for the SDK's
-	// User-Agent. Nil means [aws.CredentialSourceProcess].
+	// User-Agent, with [aws.CredentialSourceProcess] added at the end when
+	// it is not already last. Nil or empty means
+	// [aws.CredentialSourceProcess] alone.
+	//
+	// A process source stays last because newer SDK versions choose how
+	// aws.CredentialsCache refreshes from the last entry, and only the path
+	// they keep for process and custom sources calls the provider's
+	// AdjustExpiresBy and HandleFailToRefresh. Behind an STS, SSO, IMDS,
+	// HTTP or login source last, Strategy would be ignored and the command
+	// would run only when the held credentials expire (or 5, 15 or 60
+	// minutes before, by their lifetime, in a cache with no ExpiryWindow);
+	// after a failed run the cache would hand out the expired credentials,
+	// with the error only logged, and not run the command again for 5 to
+	// 10 minutes; and credentials that arrive already expired would be an
+	// error.
 	CredentialSources []aws.CredentialSource
 }
 
