@@ -2,6 +2,7 @@ package provider
 
 import (
 	"io"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -152,7 +153,10 @@ func (o *Options) setDefaults() {
 	if o.MinRefreshInterval <= 0 {
 		o.MinRefreshInterval = DefaultMinRefreshInterval
 	}
-	if o.CredentialSources == nil {
-		o.CredentialSources = []aws.CredentialSource{aws.CredentialSourceProcess}
+	// Before the cache is built: a newer cache reads ProviderSources once,
+	// when it is created. Clipped, so that the caller's slice is not
+	// written.
+	if n := len(o.CredentialSources); n == 0 || o.CredentialSources[n-1] != aws.CredentialSourceProcess {
+		o.CredentialSources = append(slices.Clip(o.CredentialSources), aws.CredentialSourceProcess)
 	}
 }

@@ -260,14 +260,15 @@ func TestNewFromProfile(t *testing.T) {
 		t.Errorf("ProviderSources() mismatch (-want +got):\n%s", diff)
 	}
 
-	// Options run after the profile's default sources.
+	// Options run after the profile's default sources; a process source
+	// stays last (see Options.CredentialSources).
 	creds, err = provider.NewFromProfile(context.Background(), "dev", func(o *provider.Options) {
 		o.CredentialSources = []aws.CredentialSource{aws.CredentialSourceCode}
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]aws.CredentialSource{aws.CredentialSourceCode}, creds.ProviderSources()); diff != "" {
+	if diff := cmp.Diff([]aws.CredentialSource{aws.CredentialSourceCode, aws.CredentialSourceProcess}, creds.ProviderSources()); diff != "" {
 		t.Errorf("ProviderSources() with an option mismatch (-want +got):\n%s", diff)
 	}
 

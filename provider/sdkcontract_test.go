@@ -726,6 +726,9 @@ func TestSDKContractNewReportsAProcessSourceLast(t *testing.T) {
 	}{
 		{"New", provider.New("credential-producer --profile dev")},
 		{"NewArgs", provider.NewArgs([]string{"credential-producer", "--profile", "dev"})},
+		{"New with an SSO source", provider.New("credential-producer", func(o *provider.Options) {
+			o.CredentialSources = []aws.CredentialSource{aws.CredentialSourceSSO}
+		})},
 	}
 	for _, tt := range tests {
 		got := tt.cache.ProviderSources()

@@ -1,0 +1,85 @@
+//go:build unix
+
+package shared
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// checkOwner refuses a file or directory that is a symlink, that another
+// user owns, or that the group or others may access in any way: an entry
+// holds a secret key in plain text, and another user who could write it
+// could make this user sign with credentials of their choosing.
+func checkOwner(path string, fi fs.FileInfo) error {
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return &UnsafeError{Path: path, Problem: "is a symbolic link"}
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return &UnsafeError{Path: path, Problem: fmt.Sprintf("is accessible to the group or others (mode %#o; want %#o)", perm, perm&^0o077)}
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if uid := os.Getuid(); int(st.Uid) != uid {
+		return &UnsafeError{Path: path, Problem: fmt.Sprintf("is owned by uid %d, not by this user (uid %d)", st.Uid, uid)}
+	}
+	return nil
+}
+
+// openFile opens path without following a symbolic link in its last
+// element, so that a link swapped in after a check is not followed.
+func openFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|unix.O_NOFOLLOW, perm)
+	if errors.Is(err, unix.ELOOP) {
+		return nil, &UnsafeError{Path: path, Problem: "is a symbolic link"}
+	}
+	return f, err
+}
+
+// tryLock takes the exclusive flock(2) lock of f without waiting. A
+// flock lock belongs to the open file description: closing f releases it,
+// and so does the death of this process, and no other descriptor this
+// program opens on the file drops it (POSIX fcntl locks would). Go opens
+// files close-on-exec, so no command inherits it. busy reports a lock held
+// elsewhere.
+func tryLock(f *os.File) (busy bool, err error) {
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		switch {
+		case err == nil:
+			return false, nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EWOULDBLOCK):
+			return true, nil
+		}
+		return false, err
+	}
+}
+
+func unlock(f *os.File) error { return unix.Flock(int(f.Fd()), unix.LOCK_UN) }
+
+// replace renames tmp over path, then syncs the directory so that the
+// rename survives a crash.
+func replace(tmp, path, dir string) error {
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	d.Sync() //nolint:errcheck // some filesystems cannot sync a directory; the rename stands
+	return nil
+}
+
+// currentUser identifies this user in an entry's identity.
+func currentUser() string { return fmt.Sprintf("uid:%d", os.Getuid()) }
