@@ -15,7 +15,11 @@ import (
 // rejected credential set, however many requests report the rejection.
 type refresher struct {
 	creds *aws.CredentialsCache
-	guard *served.Guard      // the cache's rejection backoff
+	guard *served.Guard // the cache's rejection backoff
+	// check, for a cache that shares its sets with other processes,
+	// reports whether they replaced or withdrew the set it holds; nil
+	// otherwise.
+	check func() bool
 	sf    singleflight.Group // keyed by the rejected set
 }
 

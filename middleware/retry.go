@@ -61,7 +61,9 @@ func RetryOnAuthFailure(creds *aws.CredentialsCache, optFns ...func(*Options)) f
 	}
 	for _, c := range append([]*aws.CredentialsCache{creds}, o.Sources...) {
 		if c != nil {
-			m.refreshers = append(m.refreshers, &refresher{creds: c, guard: served.GuardOf(c)})
+			r := &refresher{creds: c, guard: served.GuardOf(c), check: served.Checker(c)}
+			m.refreshers = append(m.refreshers, r)
+			m.shared = m.shared || r.check != nil
 		}
 	}
 	return func(stack *smithymiddleware.Stack) error {
@@ -79,6 +81,7 @@ type retryOnAuthFailure struct {
 	codes      map[string]bool // read-only after construction
 	logger     logging.Logger  // nil: no logging
 	refreshers []*refresher    // creds, then Options.Sources; read-only after construction
+	shared     bool            // a cache shares its sets with other processes
 }
 
 var _ smithymiddleware.FinalizeMiddleware = (*retryOnAuthFailure)(nil)
@@ -122,6 +125,9 @@ func (m *retryOnAuthFailure) register(stack *smithymiddleware.Stack) error {
 func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddleware.FinalizeInput, next smithymiddleware.FinalizeHandler) (
 	smithymiddleware.FinalizeOutput, smithymiddleware.Metadata, error,
 ) {
+	if m.shared {
+		m.checkShared()
+	}
 	out, md, err := next.HandleFinalize(ctx, in)
 	if err == nil {
 		if m.backoffOn() {
@@ -226,6 +232,18 @@ func (m *retryOnAuthFailure) backoffOn() bool {
 	return false
 }
 
+// checkShared invalidates each cache whose set another process sharing it
+// replaced or withdrew, so that the operation does not sign with a set
+// the host is done with (a rejection elsewhere) and gets the host's newest
+// instead, without a run.
+func (m *retryOnAuthFailure) checkShared() {
+	for _, r := range m.refreshers {
+		if r.check != nil && r.check() {
+			r.creds.Invalidate()
+		}
+	}
+}
+
 // accepted ends the rejection backoff of the cache whose newest set signed
 // the successful attempt that md describes.
 func (m *retryOnAuthFailure) accepted(md smithymiddleware.Metadata) {
@@ -235,6 +253,7 @@ func (m *retryOnAuthFailure) accepted(md smithymiddleware.Metadata) {
 	}
 	if owner := m.owner(s); owner != nil && owner.guard.On() && served.Newest(owner.creds, s) {
 		owner.guard.Accepted()
+		served.Accepted(owner.creds)
 	}
 }
 

@@ -108,6 +108,21 @@ type Options struct {
 	// with a [*ProcessError] (ExitCode -1) that names it.
 	Dir string
 
+	// SharedDir, if not empty, is a directory in which every process of
+	// this user on the host that runs the same command shares one entry,
+	// and so one run of the command per refresh: see "Sharing across
+	// processes" in the README for who shares, the threat model and how to
+	// clear entries. [DefaultSharedDir] names the usual place. Empty means
+	// off: each process runs the command itself.
+	//
+	// The directory is created 0700 if missing. A directory or entry that
+	// is a symbolic link, another user's, or open to the group or others
+	// is neither read nor written; nor is a filesystem without working
+	// locks used. The provider then warns once and runs the command
+	// unshared: the shared cache never makes a request fail. Waiting for
+	// another process's run counts toward Timeout.
+	SharedDir string
+
 	// Logger receives warnings about failed refreshes and debug lines about
 	// runs and background refreshes. It never receives secrets or command
 	// arguments, only the program's name. Nil sends the warnings to the

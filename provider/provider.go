@@ -52,6 +52,9 @@ type settings struct {
 	// stdin feeds Options.Stdin to the runs requests wait for, when it is
 	// not a file; nil otherwise.
 	stdin *stdin.Pump
+	// shared is the provider's part in the host's shared cache; nil
+	// without Options.SharedDir.
+	shared *sharing
 }
 
 // New returns a cache of the credentials that command prints, run by the
@@ -107,6 +110,7 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *provider {
 	}
 	cmd.Timeout, cmd.MaxOutput = o.Timeout, o.MaxOutputBytes
 	cfg.cmd = cmd
+	cfg.shared = newSharing(cmd, o)
 	return &provider{
 		cfg: cfg,
 		now: time.Now,

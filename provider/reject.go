@@ -18,15 +18,23 @@ func register(c *aws.CredentialsCache, p *provider) {
 // withdrawal is how the replay middleware reaches p through its cache
 // (served.Reject and served.Withheld) when a service rejects a set.
 func (p *provider) withdrawal() served.Withdrawal {
-	return served.Withdrawal{
+	w := served.Withdrawal{
 		// From then on p hands the set out again only if a new run of the
 		// command returns it, never from what it holds, even while the set
 		// is valid by its expiry and even when the run that should replace
 		// it fails.
 		Reject: func(set served.Set) {
 			p.mu.Lock()
-			defer p.mu.Unlock()
+			var gen uint64
+			if p.st.set != nil && set.Of(p.st.set.creds) && !p.st.withdrawn {
+				gen = p.st.set.gen
+			}
 			p.st.withdraw(set)
+			p.mu.Unlock()
+			if p.cfg.shared != nil {
+				// The other processes sharing the set stop serving it.
+				p.withdrawHost(gen)
+			}
 		},
 		// A cache that serves a withheld set got it from a refresh that
 		// began before the rejection; invalidating the cache once more
@@ -37,4 +45,9 @@ func (p *provider) withdrawal() served.Withdrawal {
 			return p.st.withheld(set)
 		},
 	}
+	if p.cfg.shared != nil {
+		w.Accepted = p.accepted
+		w.Check = p.check
+	}
+	return w
 }

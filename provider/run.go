@@ -14,7 +14,14 @@ import (
 // flight is one run of the command; done is closed when creds or err is
 // set. At most one is under way per provider.
 type flight struct {
-	done  chan struct{}
+	done       chan struct{}
+	background bool // no request waits for it
+	// replacing is the held set the run is to replace, nil when none is
+	// held; rejected says a service rejected it (or the cache was
+	// invalidated).
+	replacing *held
+	rejected  bool
+
 	creds aws.Credentials
 	err   error
 }
@@ -25,7 +32,7 @@ type flight struct {
 // not end it for the others. Options.Timeout bounds it. The caller holds
 // p.mu.
 func (p *provider) start(ctx context.Context, background bool) *flight {
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), background: background, replacing: p.st.set, rejected: p.st.set != nil && p.st.withdrawn}
 	p.flight = f
 	p.background.Add(1)
 	go p.fly(context.WithoutCancel(ctx), f, background)
@@ -38,14 +45,15 @@ func (p *provider) fly(ctx context.Context, f *flight, background bool) {
 	if background {
 		p.logf(ctx, logging.Debug, "refreshing in the background")
 	}
-	creds, dur, err := p.fetch(ctx, background)
+	got, err := p.obtain(ctx, f)
+	creds, dur := got.creds, got.dur
 	now := p.clock()
 
 	p.mu.Lock()
 	p.flight = nil
 	var fellBack, unchanged bool
 	if err == nil {
-		unchanged = p.st.fetched(creds, now)
+		unchanged = p.st.fetched(creds, now, got.host)
 		if creds.CanExpire {
 			p.scheduleIdle(p.st.set.refreshAt)
 		}
@@ -92,15 +100,28 @@ func (p *provider) fly(ctx context.Context, f *flight, background bool) {
 	}
 }
 
-// fetch runs the command and parses its output. Its error is a
-// *ProcessError or *OutputError inside a [runError].
+// obtain gets a set for f: from the host's shared entry when
+// Options.SharedDir is set and usable, else from a run of its own.
+func (p *provider) obtain(ctx context.Context, f *flight) (obtained, error) {
+	if p.cfg.shared != nil {
+		if got, err, ok := p.fetchShared(ctx, f); ok {
+			return got, err
+		}
+	}
+	creds, dur, err := p.fetch(ctx, f.background, p.cfg.options.Timeout)
+	return obtained{creds: creds, dur: dur}, err
+}
+
+// fetch runs the command, within timeout, and parses its output. Its
+// error is a *ProcessError or *OutputError inside a [runError].
 //
 // A background run, which no request waits for, gets the null device as
 // stdin whatever Options.Stdin is: nobody is there to answer a prompt, and
 // a command holding the terminal while the program itself reads it would
 // stop the program (SIGTTIN) and take the line typed for it.
-func (p *provider) fetch(ctx context.Context, background bool) (aws.Credentials, time.Duration, error) {
+func (p *provider) fetch(ctx context.Context, background bool, timeout time.Duration) (aws.Credentials, time.Duration, error) {
 	cmd := p.cfg.cmd
+	cmd.Timeout = timeout
 	switch {
 	case background:
 		cmd.Stdin = nil

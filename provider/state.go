@@ -83,6 +83,9 @@ const (
 // is never changed; a new run replaces it.
 type held struct {
 	creds aws.Credentials
+	// gen is the set's generation in the host's shared entry; zero when
+	// it is not shared.
+	gen uint64
 	// refreshAt is when the set stops being served as it is: from then on
 	// a request starts a run behind it.
 	refreshAt time.Time
@@ -139,13 +142,22 @@ func (s *state) condition(now time.Time) condition {
 // after a failed run if that is later.
 func (s *state) next() time.Time { return later(s.set.refreshAt, s.retryAt) }
 
-// fetched is a run returning c at now. It reports whether c is no newer
-// than the set held before (see refreshAt).
-func (s *state) fetched(c aws.Credentials, now time.Time) (unchanged bool) {
+// fetched is a run returning c at now. A set from the host's shared
+// entry (host not nil) keeps the moments the process that ran the command
+// fixed, so that the host refreshes it once. It reports whether c is no
+// newer than the set held before (see refreshAt).
+func (s *state) fetched(c aws.Credentials, now time.Time, host *hostSet) (unchanged bool) {
 	h := &held{creds: c}
-	if c.CanExpire {
+	switch {
+	case !c.CanExpire:
+	case host != nil:
+		h.refreshAt, h.blockFrom = earlier(host.refreshAt, c.Expires), blockFrom(c, host.fetchedAt)
+	default:
 		unchanged = s.unchanged(c)
 		h.refreshAt, h.blockFrom = s.refreshAt(c, now), blockFrom(c, now)
+	}
+	if host != nil {
+		h.gen = host.gen
 	}
 	*s = state{rules: s.rules, set: h}
 	return unchanged
@@ -182,23 +194,33 @@ func blockFrom(c aws.Credentials, now time.Time) time.Time {
 }
 
 // failed is a run failing at now with err. A valid held set stays in
-// service, and the next run waits until the retry: at the latest the
-// moment requests block (untilBlocking), else MinRefreshInterval or half
-// the time left, whichever is shorter, but not under a second, so that a
-// failing command is not run in a loop as expiry nears. It reports true
+// service and the next run waits until failureUntil; it reports true
 // then. Otherwise requests get err until the backoff ends.
 func (s *state) failed(now time.Time, err error, untilBlocking bool) (fellBack bool) {
+	until := s.failureUntil(now, untilBlocking)
 	if !s.valid(now) {
-		s.err, s.errUntil = err, now.Add(failureBackoff)
+		s.err, s.errUntil = err, until
 		return false
 	}
-	if untilBlocking {
-		s.retryAt = s.set.blockFrom
-		return true
+	s.retryAt = until
+	return true
+}
+
+// failureUntil is when the next run may start after one failed at now.
+// With nothing valid held, after failureBackoff. With a valid set held,
+// at the latest when requests block (untilBlocking), else after
+// MinRefreshInterval or half the time left, whichever is shorter, but not
+// under a second, so that a failing command is not run in a loop as expiry
+// nears.
+func (s *state) failureUntil(now time.Time, untilBlocking bool) time.Time {
+	switch {
+	case !s.valid(now):
+		return now.Add(failureBackoff)
+	case untilBlocking:
+		return s.set.blockFrom
 	}
 	left := s.set.creds.Expires.Sub(now)
-	s.retryAt = now.Add(max(min(s.rules.minRefreshInterval, left/2), min(time.Second, left)))
-	return true
+	return now.Add(max(min(s.rules.minRefreshInterval, left/2), min(time.Second, left)))
 }
 
 // valid reports whether the held set may stay in service at now after a

@@ -43,45 +43,45 @@ func TestTransitions(t *testing.T) {
 		{
 			name:  "a run returns a set, from cold",
 			setup: func(*state) {},
-			event: func(s *state) { s.fetched(hourLong, t0) },
+			event: func(s *state) { s.fetched(hourLong, t0, nil) },
 			check: []moment{{at(0), fresh}},
 		},
 		{
 			name: "a run returns a set, from rejected",
 			setup: func(s *state) {
-				s.fetched(hourLong, t0)
+				s.fetched(hourLong, t0, nil)
 				s.withdraw(served.SetOf(hourLong.AccessKeyID, hourLong.SessionToken))
 			},
-			event: func(s *state) { s.fetched(nextSet, at(time.Minute)) },
+			event: func(s *state) { s.fetched(nextSet, at(time.Minute), nil) },
 			check: []moment{{at(time.Minute), fresh}},
 		},
 		{
 			name:  "a run returns a set, from expiring",
-			setup: func(s *state) { s.fetched(hourLong, t0) },
-			event: func(s *state) { s.fetched(nextSet, at(time.Hour-time.Second)) },
+			setup: func(s *state) { s.fetched(hourLong, t0, nil) },
+			event: func(s *state) { s.fetched(nextSet, at(time.Hour-time.Second), nil) },
 			check: []moment{{at(time.Hour - time.Second), fresh}},
 		},
 		{
 			name:  "a run returns a set, from failing after the backoff",
 			setup: func(s *state) { s.failed(t0, errBroker, false) },
-			event: func(s *state) { s.fetched(hourLong, at(failureBackoff)) },
+			event: func(s *state) { s.fetched(hourLong, at(failureBackoff), nil) },
 			check: []moment{{at(failureBackoff), fresh}},
 		},
 		{
 			name:  "a run fails with the held set valid, from due: fresh until the retry, then due",
-			setup: func(s *state) { s.fetched(hourLong, t0) },
+			setup: func(s *state) { s.fetched(hourLong, t0, nil) },
 			event: func(s *state) { s.failed(at(30*time.Minute), errBroker, false) },
 			check: []moment{{at(30 * time.Minute), fresh}, {at(31 * time.Minute), due}},
 		},
 		{
 			name:  "a run fails with the held set valid, from expiring: expiring still",
-			setup: func(s *state) { s.fetched(hourLong, t0) },
+			setup: func(s *state) { s.fetched(hourLong, t0, nil) },
 			event: func(s *state) { s.failed(at(time.Hour-2*time.Second), errBroker, false) },
 			check: []moment{{at(time.Hour - 2*time.Second), expiring}},
 		},
 		{
 			name:  "a background run without Stdin fails: fresh until the last seconds",
-			setup: func(s *state) { s.fetched(hourLong, t0) },
+			setup: func(s *state) { s.fetched(hourLong, t0, nil) },
 			event: func(s *state) { s.failed(at(30*time.Minute), errBroker, true) },
 			check: []moment{{at(50 * time.Minute), fresh}, {at(time.Hour - 5*time.Second), expiring}},
 		},
@@ -93,14 +93,14 @@ func TestTransitions(t *testing.T) {
 		},
 		{
 			name:  "a run fails after expiry: failing, then expiring",
-			setup: func(s *state) { s.fetched(hourLong, t0) },
+			setup: func(s *state) { s.fetched(hourLong, t0, nil) },
 			event: func(s *state) { s.failed(at(time.Hour), errBroker, false) },
 			check: []moment{{at(time.Hour), failing}, {at(time.Hour + failureBackoff), expiring}},
 		},
 		{
 			name: "a run fails after a rejection: failing, then rejected",
 			setup: func(s *state) {
-				s.fetched(hourLong, t0)
+				s.fetched(hourLong, t0, nil)
 				s.withdraw(served.SetOf(hourLong.AccessKeyID, hourLong.SessionToken))
 			},
 			event: func(s *state) { s.failed(at(time.Minute), errBroker, false) },
@@ -108,32 +108,32 @@ func TestTransitions(t *testing.T) {
 		},
 		{
 			name:  "the refresh moment passes",
-			setup: func(s *state) { s.fetched(hourLong, t0) },
+			setup: func(s *state) { s.fetched(hourLong, t0, nil) },
 			event: func(*state) {},
 			check: []moment{{at(30*time.Minute - time.Nanosecond), fresh}, {at(30 * time.Minute), due}},
 		},
 		{
 			name:  "the last seconds begin",
-			setup: func(s *state) { s.fetched(hourLong, t0) },
+			setup: func(s *state) { s.fetched(hourLong, t0, nil) },
 			event: func(*state) {},
 			check: []moment{{at(time.Hour - 5*time.Second - time.Nanosecond), due}, {at(time.Hour - 5*time.Second), expiring}},
 		},
 		{
 			name:  "the set is rejected",
-			setup: func(s *state) { s.fetched(hourLong, t0) },
+			setup: func(s *state) { s.fetched(hourLong, t0, nil) },
 			event: func(s *state) { s.withdraw(served.SetOf(hourLong.AccessKeyID, hourLong.SessionToken)) },
 			check: []moment{{at(0), rejected}, {at(time.Hour), rejected}},
 		},
 		{
 			name:  "another set is rejected",
-			setup: func(s *state) { s.fetched(hourLong, t0) },
+			setup: func(s *state) { s.fetched(hourLong, t0, nil) },
 			event: func(s *state) { s.withdraw(served.SetOf(nextSet.AccessKeyID, nextSet.SessionToken)) },
 			check: []moment{{at(0), fresh}},
 		},
 		{
 			name:  "a set that never expires",
 			setup: func(*state) {},
-			event: func(s *state) { s.fetched(aws.Credentials{AccessKeyID: "AKIDLONGTERM", SecretAccessKey: "s"}, t0) },
+			event: func(s *state) { s.fetched(aws.Credentials{AccessKeyID: "AKIDLONGTERM", SecretAccessKey: "s"}, t0, nil) },
 			check: []moment{{at(0), fresh}, {at(1000 * time.Hour), fresh}},
 		},
 	}

@@ -108,6 +108,13 @@ type Withdrawal struct {
 	// Withheld reports whether the provider holds set and withholds it
 	// after Reject.
 	Withheld func(Set) bool
+	// Accepted tells the provider that a service accepted the newest set
+	// it served, during a rejection backoff.
+	Accepted func()
+	// Check reports, before an operation, whether the set the cache holds
+	// was replaced or withdrawn elsewhere (another process sharing it), so
+	// that the cache is to be invalidated first.
+	Check func() bool
 }
 
 // NewCache returns aws.NewCredentialsCache(p, optFns...) with p wrapped so
@@ -147,6 +154,23 @@ func Reject(c *aws.CredentialsCache, set Set) {
 func Withheld(c *aws.CredentialsCache, set Set) bool {
 	r, ok := lookup(c)
 	return ok && r.withdrawal.Withheld != nil && r.withdrawal.Withheld(set)
+}
+
+// Accepted tells the provider behind c that a service accepted its newest
+// set; see [Withdrawal].
+func Accepted(c *aws.CredentialsCache) {
+	if r, ok := lookup(c); ok && r.withdrawal.Accepted != nil {
+		r.withdrawal.Accepted()
+	}
+}
+
+// Checker returns the Check of the provider behind c, or nil when there is
+// none to make.
+func Checker(c *aws.CredentialsCache) func() bool {
+	if r, ok := lookup(c); ok {
+		return r.withdrawal.Check
+	}
+	return nil
 }
 
 // Served reports whether the cache c handed out set, among its last few

@@ -138,7 +138,26 @@ func encode(e *Entry, sum [32]byte) ([]byte, error) {
 // quotes the file, which holds secrets.
 func decode(b []byte, sum [32]byte, source string) (e *Entry, ok bool) {
 	var f file
-	if json.Unmarshal(b, &f) != nil || f.Version != formatVersion || f.Identity != hex.EncodeToString(sum[:]) {
+	if json.Unmarshal(b, &f) != nil || f.Identity != hex.EncodeToString(sum[:]) {
+		return nil, false
+	}
+	return fromFile(f, source)
+}
+
+// decodeAny reads a stored entry of any identity, for a listing; nil for
+// one that does not parse.
+func decodeAny(b []byte) *Entry {
+	var f file
+	if json.Unmarshal(b, &f) != nil {
+		return nil
+	}
+	e, _ := fromFile(f, "")
+	return e
+}
+
+// fromFile is the entry a stored file holds.
+func fromFile(f file, source string) (e *Entry, ok bool) {
+	if f.Version != formatVersion {
 		return nil, false
 	}
 	e = &Entry{

@@ -83,3 +83,11 @@ func replace(tmp, path, dir string) error {
 
 // currentUser identifies this user in an entry's identity.
 func currentUser() string { return fmt.Sprintf("uid:%d", os.Getuid()) }
+
+// fileID returns the inode of a file.
+func fileID(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Ino)
+	}
+	return 0
+}

@@ -271,3 +271,21 @@ func (s *Store) Clear() (int, error) {
 	}
 	return n, nil
 }
+
+// Stamp identifies a version of the slot's entry file cheaply: its size,
+// modification time and, where the system has one, file id. A new entry is
+// a new file, so its stamp differs. The zero Stamp means no entry.
+type Stamp struct {
+	size    int64
+	modTime time.Time
+	id      uint64
+}
+
+// Stamp returns the stamp of the slot's entry, without reading it.
+func (sl *Slot) Stamp() Stamp {
+	fi, err := os.Lstat(sl.entry)
+	if err != nil {
+		return Stamp{}
+	}
+	return Stamp{size: fi.Size(), modTime: fi.ModTime(), id: fileID(fi)}
+}

@@ -1,0 +1,165 @@
+package shared
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/seed-dcc28122/credprocess/internal/served"
+)
+
+// Request is one process's need of a slot's entry.
+type Request struct {
+	// Now reads the wall clock.
+	Now func() time.Time
+	// Deadline bounds the wait for the lock and the run together.
+	Deadline time.Time
+	// Usable reports whether e, read at now, serves the request without a
+	// run. It is called with entries whose set is neither withdrawn nor
+	// expired.
+	Usable func(e *Entry, now time.Time) bool
+	// Run runs the command with what is left before Deadline.
+	Run func(ctx context.Context, deadline time.Time) Outcome
+	// Rejected: the run is to replace a set that a service rejected, so the
+	// host's rejection backoff applies to it.
+	Rejected bool
+}
+
+// Outcome is what a run came to.
+type Outcome struct {
+	// Creds and RefreshAt, when the run succeeded.
+	Creds     aws.Credentials
+	RefreshAt time.Time
+	// Failure, when it failed.
+	Failure *Failure
+}
+
+// Result is what Obtain came to.
+type Result struct {
+	// Entry is the entry that answers the request: one read (another
+	// process ran the command), or the one this process wrote. With
+	// Failure set and Ran false, another process's run failed moments ago.
+	Entry *Entry
+	// Ran reports whether this process ran the command.
+	Ran bool
+	// Held reports that the host's rejection backoff is on: Entry's set is
+	// to be used as it is, without a run.
+	Held bool
+	// Waited is how long the lock took.
+	Waited time.Duration
+	// WriteErr is why the entry could not be written after a run; the
+	// run's outcome stands.
+	WriteErr error
+}
+
+// rejectionsForget is how long after the end of the host's last rejection
+// backoff a new rejection counts as the first again: the set in between
+// was in service without one.
+const rejectionsForget = 10 * time.Minute
+
+// Obtain answers r from the slot: with the entry if it is usable, else
+// with one run for the host. The others that need a run meanwhile wait for
+// the lock and then use what the run wrote, or, within its backoff, the
+// failure it recorded.
+//
+// An error means the slot could not be used (an unsafe file, a
+// filesystem without locks, a lock wait past Deadline): the caller runs
+// the command itself, unshared.
+func (sl *Slot) Obtain(ctx context.Context, r Request) (Result, error) {
+	if e, err := sl.Read(); err != nil {
+		return Result{}, err
+	} else if usable(e, r) {
+		return Result{Entry: e}, nil
+	}
+	start := time.Now()
+	l, err := sl.Lock(ctx, r.Deadline)
+	if err != nil {
+		return Result{}, err
+	}
+	defer l.Unlock()
+	res := Result{Waited: time.Since(start)}
+	e, err := sl.Read()
+	if err != nil {
+		return Result{}, err
+	}
+	now := r.Now()
+	switch {
+	case usable(e, r):
+		// Another process ran the command while this one waited.
+		res.Entry = e
+		return res, nil
+	case e != nil && e.Failure != nil && now.Before(e.Failure.Until):
+		res.Entry = e
+		return res, nil
+	case r.Rejected && e != nil && e.Creds.HasKeys() && now.Before(e.Rejections.Next):
+		res.Entry, res.Held = e, true
+		return res, nil
+	}
+
+	out := r.Run(ctx, r.Deadline)
+	now = r.Now()
+	next := &Entry{Program: sl.program}
+	if e != nil {
+		*next = *e
+	}
+	if r.Rejected {
+		n := next.Rejections.Count
+		if now.Sub(next.Rejections.Next) > rejectionsForget {
+			n = 0
+		}
+		next.Rejections = Rejections{Count: n + 1, Next: now.Add(served.RejectionBackoff(n + 1))}
+	}
+	if out.Failure != nil {
+		next.Failure = out.Failure
+		next.Withdrawn = next.Withdrawn || r.Rejected
+	} else {
+		next.Generation++
+		next.Creds, next.FetchedAt, next.RefreshAt = out.Creds, now, out.RefreshAt
+		next.Withdrawn, next.Failure = false, nil
+	}
+	res.Entry, res.Ran = next, true
+	res.WriteErr = sl.Write(next)
+	return res, nil
+}
+
+// usable reports whether e answers r without a run.
+func usable(e *Entry, r Request) bool {
+	now := r.Now()
+	return e.HasSet(now) && r.Usable(e, now)
+}
+
+// Accepted ends the host's rejection backoff once a service accepted the
+// set of generation gen, if the slot's lock is free now: it is a courtesy
+// to the next rejection, and must not wait for a run.
+func (sl *Slot) Accepted(gen uint64) {
+	l, err := sl.Lock(context.Background(), time.Now())
+	if err != nil {
+		return
+	}
+	defer l.Unlock()
+	e, err := sl.Read()
+	if err != nil || e == nil || e.Generation != gen || e.Rejections.Count == 0 {
+		return
+	}
+	e.Rejections = Rejections{}
+	sl.Write(e) //nolint:errcheck // a courtesy, as above
+}
+
+// Withdraw marks the set of generation gen withdrawn, if the entry still
+// holds it and the slot's lock is free now: other processes then stop
+// serving it (see Changed) without waiting for this one's run, which
+// replaces the entry anyway.
+func (sl *Slot) Withdraw(gen uint64) {
+	l, err := sl.Lock(context.Background(), time.Now())
+	if err != nil {
+		return
+	}
+	defer l.Unlock()
+	e, err := sl.Read()
+	if err != nil || e == nil || e.Generation != gen || e.Withdrawn {
+		return
+	}
+	e.Withdrawn = true
+	sl.Write(e) //nolint:errcheck // the run that follows replaces the entry
+}
