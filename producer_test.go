@@ -24,7 +24,11 @@ import (
 //   - fixed: the long-term key $PRODUCER_KEY, with no session token and no
 //     Expiration, as a deactivated IAM user's key would come back;
 //   - session: a new session per run, key $PRODUCER_KEY followed by the
-//     run's number, valid for an hour.
+//     run's number, valid for $PRODUCER_LIFE (default an hour);
+//   - fail: exits 1 saying the broker is unavailable.
+//
+// It takes $PRODUCER_DELAY (a duration) before it prints, as a broker
+// does.
 const selfProducerEnv = "CREDPROCESS_TEST_PRODUCER"
 
 func init() {
@@ -42,6 +46,17 @@ func init() {
 	f.Close()
 	b, _ := os.ReadFile(runs)
 	n := strings.Count(string(b), "\n")
+	if d, err := time.ParseDuration(os.Getenv("PRODUCER_DELAY")); err == nil {
+		time.Sleep(d)
+	}
+	if mode == "fail" {
+		fmt.Fprintln(os.Stderr, "broker unavailable")
+		os.Exit(1)
+	}
+	life, err := time.ParseDuration(os.Getenv("PRODUCER_LIFE"))
+	if err != nil {
+		life = time.Hour
+	}
 
 	key := os.Getenv("PRODUCER_KEY")
 	out := map[string]any{"Version": 1, "AccessKeyId": key, "SecretAccessKey": key + "-secret"}
@@ -49,7 +64,7 @@ func init() {
 		id := fmt.Sprintf("%s%04d", key, n)
 		out["AccessKeyId"], out["SecretAccessKey"] = id, id+"-secret"
 		out["SessionToken"] = id + "-token"
-		out["Expiration"] = time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+		out["Expiration"] = time.Now().Add(life).UTC().Format(time.RFC3339Nano)
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
 		os.Exit(1)
@@ -60,7 +75,7 @@ func init() {
 // selfProducer returns a command line running the test binary as a
 // producer in mode, the environment to run it with, and a function counting
 // its runs so far.
-func selfProducer(t testing.TB, mode, key string) (line string, env []string, runs func() int) {
+func selfProducer(t testing.TB, mode, key string, extraEnv ...string) (line string, env []string, runs func() int) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -74,6 +89,7 @@ func selfProducer(t testing.TB, mode, key string) (line string, env []string, ru
 		// A race-enabled binary otherwise sleeps a second before it exits.
 		"GORACE=atexit_sleep_ms=0",
 	)
+	env = append(env, extraEnv...)
 	return quoteProgram(exe), env, func() int { return proctest.Runs(t, count) }
 }
 
