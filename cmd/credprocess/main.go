@@ -101,15 +101,16 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return app{now: time.Now, loc: time.Local, stdin: os.Stdin}.run(ctx, args, stdout, stderr)
+	return app{now: time.Now, loc: time.Local, stdin: os.Stdin, stderr: os.Stderr}.run(ctx, args, stdout, stderr)
 }
 
 // app holds what tests replace: the clock the expiry is judged by, the
 // zone local times are shown in, and the stdin --interactive hands on.
 type app struct {
-	now   func() time.Time
-	loc   *time.Location
-	stdin io.Reader
+	now    func() time.Time
+	loc    *time.Location
+	stdin  io.Reader
+	stderr io.Writer // the process's own, for telling whether it is a terminal
 }
 
 func (a app) run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -119,6 +120,8 @@ func (a app) run(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	switch args[0] {
 	case "check":
+	case "cache":
+		return a.cache(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		printUsage(stdout)
 		return exitOK

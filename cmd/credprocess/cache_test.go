@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
+)
+
+// The test binary plays two programs, chosen by environment variables
+// read in init, before the tests:
+//   - the credprocess command itself ($CREDPROCESS_AS_CLI), so that
+//     wrappers run as the separate processes they are in use;
+//   - a producer ($CREDPROCESS_CMD_PRODUCER), which appends a line to
+//     $PRODUCER_RUNS for each run, waits $PRODUCER_DELAY, with "prompt"
+//     asks for an MFA code on stderr and reads it from stdin, with "fail"
+//     exits 3, and otherwise prints a set whose key ends with the run's
+//     number, valid for $PRODUCER_LIFE (default an hour).
+//
+// A wrapper's producer inherits the wrapper's environment: the command is
+// told from the producer by its first argument.
+const (
+	asCLIEnv       = "CREDPROCESS_AS_CLI"
+	cmdProducerEnv = "CREDPROCESS_CMD_PRODUCER"
+)
+
+func init() {
+	switch {
+	case os.Getenv(asCLIEnv) != "" && len(os.Args) > 1 && os.Args[1] == "cache":
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	case os.Getenv(cmdProducerEnv) != "":
+		os.Exit(cmdProducer(os.Getenv(cmdProducerEnv)))
+	}
+}
+
+func cmdProducer(mode string) int {
+	runs := os.Getenv("PRODUCER_RUNS")
+	f, err := os.OpenFile(runs, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Fprintln(f, "run")
+	f.Close()
+	b, _ := os.ReadFile(runs)
+	n := strings.Count(string(b), "\n")
+	if d, err := time.ParseDuration(os.Getenv("PRODUCER_DELAY")); err == nil {
+		time.Sleep(d)
+	}
+	code := ""
+	switch mode {
+	case "fail":
+		fmt.Fprintln(os.Stderr, "Login required: run 'sso login' first")
+		return 3
+	case "prompt":
+		fmt.Fprint(os.Stderr, "Enter MFA code: ")
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "no code:", err)
+			return 9
+		}
+		code = strings.TrimSpace(line)
+	}
+	life, err := time.ParseDuration(os.Getenv("PRODUCER_LIFE"))
+	if err != nil {
+		life = time.Hour
+	}
+	id := fmt.Sprintf("AKIDCACHE%s%04d", code, n)
+	json.NewEncoder(os.Stdout).Encode(map[string]any{ //nolint:errcheck // the wrapper checks the output
+		"Version": 1, "AccessKeyId": id, "SecretAccessKey": plantedSecret, "SessionToken": plantedToken,
+		"Expiration": time.Now().Add(life).UTC().Format(time.RFC3339Nano),
+	})
+	return 0
+}
+
+// wrapperEnv returns the environment of a wrapper whose producer runs in
+// mode, counting its runs in a new file, and a function counting them.
+func wrapperEnv(t *testing.T, mode string, extra ...string) ([]string, func() int) {
+	t.Helper()
+	count := filepath.Join(proctest.TempDir(t, "cache-test"), "runs")
+	env := append(os.Environ(), asCLIEnv+"=1", cmdProducerEnv+"="+mode, "PRODUCER_RUNS="+count, "GORACE=atexit_sleep_ms=0")
+	return append(env, extra...), func() int { return proctest.Runs(t, count) }
+}
+
+// wrapperArgs is the wrapper line for the test binary as producer.
+func wrapperArgs(t *testing.T, dir string, flags ...string) []string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(append([]string{"cache", "--dir", dir}, flags...), "--", exe, "--role", plantedArg)
+}
+
+// wrapperOut is one wrapper's outcome.
+type wrapperOut struct {
+	stdout, stderr string
+	code           int
+}
+
+// runWrappers runs n wrappers at once and returns their outcomes.
+func runWrappers(t *testing.T, n int, env, args []string) []wrapperOut {
+	t.Helper()
+	exe, _ := os.Executable()
+	outs := make([]wrapperOut, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			cmd := exec.Command(exe, args...)
+			cmd.Env = env
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			outs[i] = wrapperOut{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
+			if err != nil && cmd.ProcessState == nil {
+				t.Errorf("wrapper %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	return outs
+}
+
+// TestCacheOneRunForManyWrappers: ten wrappers started at once, as ten CLI
+// calls would start them, run the producer once and print the same set,
+// in the credential_process format, with the producer's Expiration.
+func TestCacheOneRunForManyWrappers(t *testing.T) {
+	dir := filepath.Join(proctest.TempDir(t, "cache-test"), "shared")
+	env, runs := wrapperEnv(t, "creds", "PRODUCER_DELAY=300ms")
+	outs := runWrappers(t, 10, env, wrapperArgs(t, dir))
+	for i, o := range outs {
+		var doc struct {
+			Version                       int
+			AccessKeyID                   string `json:"AccessKeyId"`
+			SecretAccessKey, SessionToken string
+			Expiration                    time.Time
+		}
+		if o.code != 0 || json.Unmarshal([]byte(o.stdout), &doc) != nil || doc.Version != 1 ||
+			doc.AccessKeyID != "AKIDCACHE0001" || doc.SecretAccessKey != plantedSecret || doc.SessionToken != plantedToken {
+			t.Errorf("wrapper %d: exit %d, stdout %q, stderr %q; want AKIDCACHE0001's document", i, o.code, o.stdout, o.stderr)
+		}
+		if left := time.Until(doc.Expiration); left < 50*time.Minute || left > time.Hour {
+			t.Errorf("wrapper %d: Expiration %v from now; want the producer's hour", i, left)
+		}
+	}
+	if got := runs(); got != 1 {
+		t.Errorf("producer runs = %d; want 1", got)
+	}
+}
+
+// TestCacheFailure: a failing producer makes the wrapper exit with its
+// status; the one that ran it passed its stderr on as it ran, the others,
+// within the backoff, print the recorded excerpt; one run in all.
+func TestCacheFailure(t *testing.T) {
+	dir := filepath.Join(proctest.TempDir(t, "cache-test"), "shared")
+	env, runs := wrapperEnv(t, "fail")
+	start := time.Now()
+	outs := runWrappers(t, 5, env, wrapperArgs(t, dir))
+	elapsed := time.Since(start)
+	for i, o := range outs {
+		if o.code != 3 || !strings.Contains(o.stderr, "Login required: run 'sso login' first") || !strings.Contains(o.stderr, "exited with status 3") {
+			t.Errorf("wrapper %d: exit %d, stderr %q; want exit 3 with the producer's stderr", i, o.code, o.stderr)
+		}
+		assertClean(t, fmt.Sprintf("wrapper %d", i), o.stdout+o.stderr)
+	}
+	if got, most := runs(), 1+int(elapsed/failureBackoff); got > most {
+		t.Errorf("producer runs = %d in %v; want at most %d, one per backoff", got, elapsed, most)
+	}
+}
+
+// TestCacheListAndClear: --list shows each entry's program, masked key,
+// expiry and refresh moment, and no secret or argument; --clear removes
+// the entries but not the lock files.
+func TestCacheListAndClear(t *testing.T) {
+	dir := filepath.Join(proctest.TempDir(t, "cache-test"), "shared")
+	env, _ := wrapperEnv(t, "creds")
+	if o := runWrappers(t, 1, env, wrapperArgs(t, dir))[0]; o.code != 0 {
+		t.Fatalf("wrapper: exit %d, %s", o.code, o.stderr)
+	}
+	stdout, stderr, code := cli(t, "cache", "--list", "--dir", dir)
+	if code != 0 || !strings.Contains(stdout, "AKID****0001") || !strings.Contains(stdout, "valid") {
+		t.Errorf("cache --list: exit %d, %q, %q; want the masked key and its state", code, stdout, stderr)
+	}
+	assertClean(t, "cache --list", stdout+stderr)
+
+	stdout, _, code = cli(t, "cache", "--clear", "--dir", dir)
+	if code != 0 || !strings.Contains(stdout, "removed 1 entry") {
+		t.Errorf("cache --clear: exit %d, %q; want 1 entry removed", code, stdout)
+	}
+	json, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	locks, _ := filepath.Glob(filepath.Join(dir, "*.lock"))
+	if len(json) != 0 || len(locks) != 1 {
+		t.Errorf("after --clear: entries %v, lock files %v; want none and one", json, locks)
+	}
+}
+
+// assertClean fails t if s holds a planted secret or the planted argument.
+func assertClean(t *testing.T, what, s string) {
+	t.Helper()
+	for _, secret := range []string{plantedSecret, plantedToken, plantedArg} {
+		if strings.Contains(s, secret) {
+			t.Errorf("%s holds %q: %s", what, secret, s)
+		}
+	}
+}
