@@ -79,7 +79,7 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 			name = o.SharedConfigProfile
 		}
 		if name == "" {
-			name = provider.EnvProfile()
+			name = profiles.EnvProfile()
 		}
 		chosen := selection{profile: name, configFiles: o.SharedConfigFiles, credentialsFiles: o.SharedCredentialsFiles}
 		sc, _, err := profiles.Load(context.Background(), "credprocess", name, func(so *config.LoadSharedConfigOptions) {

@@ -90,7 +90,7 @@ func profileSources(o *Options) {
 // profiles, and every other kind the SDK takes.
 func CommandFromProfile(ctx context.Context, profile string, optFns ...func(*config.LoadSharedConfigOptions)) (string, error) {
 	if profile == "" {
-		profile = EnvProfile()
+		profile = profiles.EnvProfile()
 	}
 	sc, files, err := profiles.Load(ctx, "provider", profile, optFns...)
 	switch {
@@ -105,7 +105,3 @@ func CommandFromProfile(ctx context.Context, profile string, optFns ...func(*con
 		return "", fmt.Errorf("provider: profile %q: %w in %s", profile, ErrNoCredentialProcess, profiles.FileList(files))
 	}
 }
-
-// EnvProfile returns the profile the SDK uses when none is given:
-// AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default".
-func EnvProfile() string { return profiles.EnvProfile() }
