@@ -82,7 +82,7 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 			name = profiles.EnvProfile()
 		}
 		chosen := selection{profile: name, configFiles: o.SharedConfigFiles, credentialsFiles: o.SharedCredentialsFiles}
-		sc, _, err := profiles.Load(context.Background(), "credprocess", name, func(so *config.LoadSharedConfigOptions) {
+		chain, err := profiles.LoadChain(context.Background(), "credprocess", name, func(so *config.LoadSharedConfigOptions) {
 			if o.SharedConfigFiles != nil {
 				so.ConfigFiles = o.SharedConfigFiles
 			}
@@ -99,29 +99,23 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 		// applies every option to, final once the load has returned.
 		check := chosen.check(o)
 
-		levels := []*config.SharedConfig{&sc}
-		for c := sc.Source; c != nil; c = c.Source {
-			levels = append(levels, c)
-		}
-		base := levels[len(levels)-1]
-		if !runsProcess(base) {
+		command, ok := chain.Process()
+		if !ok {
 			// The SDK's own chain resolves the profile.
 			o.APIOptions = append(o.APIOptions, check)
 			return nil
 		}
 
-		creds := provider.New(base.CredentialProcess, append([]func(*provider.Options){profileSources}, optFns...)...)
-		var sources []*aws.CredentialsCache
+		sources := func(po *provider.Options) { po.CredentialSources = profiles.ProcessSources() }
+		creds := provider.New(command, append([]func(*provider.Options){sources}, optFns...)...)
+		var below []*aws.CredentialsCache
 		sts := &stsClients{options: o}
-		for _, level := range slices.Backward(levels) {
-			if level.RoleARN == "" {
-				continue
-			}
-			sources = append(sources, creds)
-			creds = served.NewCache(&assumeRole{profile: level, source: creds, clients: sts, options: o}, served.Withdrawal{})
+		for _, role := range chain.Roles() {
+			below = append(below, creds)
+			creds = served.NewCache(&assumeRole{profile: role, source: creds, clients: sts, options: o}, served.Withdrawal{})
 		}
 		o.Credentials = creds
-		retry := middleware.RetryOnAuthFailure(creds, func(mo *middleware.Options) { mo.Sources = sources })
+		retry := middleware.RetryOnAuthFailure(creds, func(mo *middleware.Options) { mo.Sources = below })
 		// One stack option for both: the check runs first on every stack,
 		// and the client's option list is as long as WithCredentialProcess
 		// makes it.
@@ -133,21 +127,6 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 		})
 		return nil
 	}
-}
-
-// runsProcess reports whether the SDK's precedence makes a profile at the
-// end of a source_profile chain take its credentials from its
-// credential_process (resolveCredsFromProfile in the SDK's config package).
-func runsProcess(c *config.SharedConfig) bool {
-	sso := c.SSOSessionName != "" || c.SSORegion != "" || c.SSOAccountID != "" || c.SSOStartURL != "" || c.SSORoleName != ""
-	return c.CredentialProcess != "" && !c.Credentials.HasKeys() && c.CredentialSource == "" &&
-		c.WebIdentityTokenFile == "" && !sso && c.LoginSession == ""
-}
-
-// profileSources is what the SDK's chain reports for a profile's
-// credential_process.
-func profileSources(o *provider.Options) {
-	o.CredentialSources = []aws.CredentialSource{aws.CredentialSourceProfileProcess, aws.CredentialSourceProcess}
 }
 
 // selection is the profile and files WithProfile read.

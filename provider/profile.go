@@ -46,11 +46,8 @@ func NewFromProfile(ctx context.Context, profile string, optFns ...func(*Options
 	if err != nil {
 		return nil, err
 	}
-	return New(command, append([]func(*Options){profileSources}, optFns...)...), nil
-}
-
-func profileSources(o *Options) {
-	o.CredentialSources = []aws.CredentialSource{aws.CredentialSourceProfileProcess, aws.CredentialSourceProcess}
+	sources := func(o *Options) { o.CredentialSources = profiles.ProcessSources() }
+	return New(command, append([]func(*Options){sources}, optFns...)...), nil
 }
 
 // CommandFromProfile returns the credential_process command line of a
