@@ -3,9 +3,9 @@
 // credprocess.WithProfile. It loads a profile with the SDK's own loader and
 // the file rules of config.LoadDefaultConfig, turning the loader's errors
 // into ones that name the profile and the files searched and quote no value
-// from the files ([Load]), and walks its source_profile chain to tell
-// whether the chain ends in a credential_process the SDK would run
-// ([Chain]).
+// from the files ([Load]); walks its source_profile chain and tells whether
+// the chain ends in a credential_process the SDK would run ([Chain]); and
+// assumes the chain's roles as the SDK's chain does ([STS]).
 //
 // It must not import the module's provider or middleware packages: they
 // build on it.
