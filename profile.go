@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 
 	"github.com/seed-dcc28122/credprocess/internal/profiles"
@@ -79,10 +75,10 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 			name = o.SharedConfigProfile
 		}
 		if name == "" {
-			name = provider.EnvProfile()
+			name = profiles.EnvProfile()
 		}
 		chosen := selection{profile: name, configFiles: o.SharedConfigFiles, credentialsFiles: o.SharedCredentialsFiles}
-		sc, _, err := profiles.Load(context.Background(), "credprocess", name, func(so *config.LoadSharedConfigOptions) {
+		chain, err := profiles.LoadChain(context.Background(), "credprocess", name, func(so *config.LoadSharedConfigOptions) {
 			if o.SharedConfigFiles != nil {
 				so.ConfigFiles = o.SharedConfigFiles
 			}
@@ -99,29 +95,23 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 		// applies every option to, final once the load has returned.
 		check := chosen.check(o)
 
-		levels := []*config.SharedConfig{&sc}
-		for c := sc.Source; c != nil; c = c.Source {
-			levels = append(levels, c)
-		}
-		base := levels[len(levels)-1]
-		if !runsProcess(base) {
+		command, ok := chain.Process()
+		if !ok {
 			// The SDK's own chain resolves the profile.
 			o.APIOptions = append(o.APIOptions, check)
 			return nil
 		}
 
-		creds := provider.New(base.CredentialProcess, append([]func(*provider.Options){profileSources}, optFns...)...)
-		var sources []*aws.CredentialsCache
-		sts := &stsClients{options: o}
-		for _, level := range slices.Backward(levels) {
-			if level.RoleARN == "" {
-				continue
-			}
-			sources = append(sources, creds)
-			creds = served.NewCache(&assumeRole{profile: level, source: creds, clients: sts, options: o}, served.Withdrawal{})
+		sources := func(po *provider.Options) { po.CredentialSources = profiles.ProcessSources() }
+		creds := provider.New(command, append([]func(*provider.Options){sources}, optFns...)...)
+		var below []*aws.CredentialsCache
+		sts := profiles.NewSTS("credprocess", o)
+		for _, role := range chain.Roles() {
+			below = append(below, creds)
+			creds = served.NewCache(sts.AssumeRole(role, creds), served.Withdrawal{})
 		}
 		o.Credentials = creds
-		retry := middleware.RetryOnAuthFailure(creds, func(mo *middleware.Options) { mo.Sources = sources })
+		retry := middleware.RetryOnAuthFailure(creds, func(mo *middleware.Options) { mo.Sources = below })
 		// One stack option for both: the check runs first on every stack,
 		// and the client's option list is as long as WithCredentialProcess
 		// makes it.
@@ -133,21 +123,6 @@ func WithProfile(profile string, optFns ...func(*provider.Options)) config.LoadO
 		})
 		return nil
 	}
-}
-
-// runsProcess reports whether the SDK's precedence makes a profile at the
-// end of a source_profile chain take its credentials from its
-// credential_process (resolveCredsFromProfile in the SDK's config package).
-func runsProcess(c *config.SharedConfig) bool {
-	sso := c.SSOSessionName != "" || c.SSORegion != "" || c.SSOAccountID != "" || c.SSOStartURL != "" || c.SSORoleName != ""
-	return c.CredentialProcess != "" && !c.Credentials.HasKeys() && c.CredentialSource == "" &&
-		c.WebIdentityTokenFile == "" && !sso && c.LoginSession == ""
-}
-
-// profileSources is what the SDK's chain reports for a profile's
-// credential_process.
-func profileSources(o *provider.Options) {
-	o.CredentialSources = []aws.CredentialSource{aws.CredentialSourceProfileProcess, aws.CredentialSourceProcess}
 }
 
 // selection is the profile and files WithProfile read.
@@ -170,111 +145,4 @@ func (s selection) check(o *config.LoadOptions) func(*smithymiddleware.Stack) er
 		}
 		return nil
 	}
-}
-
-// stsClients builds, once, the STS client options every hop's AssumeRole
-// uses, from the final load options.
-type stsClients struct {
-	options *config.LoadOptions
-
-	once sync.Once
-	cfg  aws.Config
-	err  error
-}
-
-// client returns an STS client that signs with creds, configured as the
-// loaded config would configure it: region, endpoint, HTTP client, retryer
-// and API options, the middleware included.
-func (s *stsClients) client(ctx context.Context, creds *aws.CredentialsCache) (*sts.Client, error) {
-	s.once.Do(func() {
-		final := *s.options
-		// Any cache keeps the SDK from resolving the profile's chain again
-		// for this config; each hop's client gets its own source below.
-		final.Credentials = creds
-		s.cfg, s.err = config.LoadDefaultConfig(ctx, func(lo *config.LoadOptions) error {
-			*lo = final
-			return nil
-		})
-	})
-	if s.err != nil {
-		return nil, fmt.Errorf("credprocess: configure the STS client for AssumeRole: %w", s.err)
-	}
-	return sts.NewFromConfig(s.cfg, func(so *sts.Options) { so.Credentials = creds }), nil
-}
-
-// assumeRole assumes the role of one profile in a source_profile chain with
-// the SDK's stscreds, from the credentials of the cache below it. The
-// provider is built on first use, when the load options are final.
-type assumeRole struct {
-	profile *config.SharedConfig
-	source  *aws.CredentialsCache
-	clients *stsClients
-	options *config.LoadOptions
-
-	once sync.Once
-	p    *stscreds.AssumeRoleProvider
-	err  error
-}
-
-var (
-	_ aws.CredentialsProvider      = (*assumeRole)(nil)
-	_ aws.CredentialProviderSource = (*assumeRole)(nil)
-)
-
-// Retrieve implements [aws.CredentialsProvider].
-func (a *assumeRole) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	a.once.Do(func() { a.p, a.err = a.build(ctx) })
-	if a.err != nil {
-		return aws.Credentials{}, a.err
-	}
-	return a.p.Retrieve(ctx)
-}
-
-// build applies the profile's settings as the SDK's credsFromAssumeRole
-// does, then config.WithAssumeRoleCredentialOptions.
-func (a *assumeRole) build(ctx context.Context) (*stscreds.AssumeRoleProvider, error) {
-	client, err := a.clients.client(ctx, a.source)
-	if err != nil {
-		return nil, err
-	}
-	c := a.profile
-	optFns := []func(*stscreds.AssumeRoleOptions){func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = c.RoleSessionName
-		// The SDK ignores a duration of 15 minutes or less: STS's minimum.
-		if c.RoleDurationSeconds != nil && *c.RoleDurationSeconds/time.Minute > 15 {
-			o.Duration = *c.RoleDurationSeconds
-		}
-		if c.ExternalID != "" {
-			o.ExternalID = aws.String(c.ExternalID)
-		}
-		if c.MFASerial != "" {
-			o.SerialNumber = aws.String(c.MFASerial)
-		}
-		o.CredentialSources = a.ProviderSources()
-	}}
-	if fn := a.options.AssumeRoleCredentialOptions; fn != nil {
-		optFns = append(optFns, fn)
-	}
-	var check stscreds.AssumeRoleOptions
-	for _, fn := range optFns {
-		fn(&check)
-	}
-	if check.SerialNumber != nil && check.TokenProvider == nil {
-		return nil, fmt.Errorf("credprocess: profile %q: %w", c.Profile, config.AssumeRoleTokenProviderNotSetError{})
-	}
-	return stscreds.NewAssumeRoleProvider(client, c.RoleARN, optFns...), nil
-}
-
-// IsCredentialsProvider reports whether target is an
-// stscreds.AssumeRoleProvider, which is what assumeRole stands for, for
-// aws.CredentialsCache.IsCredentialsProvider.
-func (a *assumeRole) IsCredentialsProvider(target aws.CredentialsProvider) bool {
-	_, ok := target.(*stscreds.AssumeRoleProvider)
-	return ok
-}
-
-// ProviderSources reports a role assumed on a profile's source, as the
-// SDK's chain does.
-func (a *assumeRole) ProviderSources() []aws.CredentialSource {
-	return []aws.CredentialSource{aws.CredentialSourceProfileSourceProfile, aws.CredentialSourceSTSAssumeRole}
 }

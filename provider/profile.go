@@ -46,11 +46,8 @@ func NewFromProfile(ctx context.Context, profile string, optFns ...func(*Options
 	if err != nil {
 		return nil, err
 	}
-	return New(command, append([]func(*Options){profileSources}, optFns...)...), nil
-}
-
-func profileSources(o *Options) {
-	o.CredentialSources = []aws.CredentialSource{aws.CredentialSourceProfileProcess, aws.CredentialSourceProcess}
+	sources := func(o *Options) { o.CredentialSources = profiles.ProcessSources() }
+	return New(command, append([]func(*Options){sources}, optFns...)...), nil
 }
 
 // CommandFromProfile returns the credential_process command line of a
@@ -90,7 +87,7 @@ func profileSources(o *Options) {
 // profiles, and every other kind the SDK takes.
 func CommandFromProfile(ctx context.Context, profile string, optFns ...func(*config.LoadSharedConfigOptions)) (string, error) {
 	if profile == "" {
-		profile = EnvProfile()
+		profile = profiles.EnvProfile()
 	}
 	sc, files, err := profiles.Load(ctx, "provider", profile, optFns...)
 	switch {
@@ -105,7 +102,3 @@ func CommandFromProfile(ctx context.Context, profile string, optFns ...func(*con
 		return "", fmt.Errorf("provider: profile %q: %w in %s", profile, ErrNoCredentialProcess, profiles.FileList(files))
 	}
 }
-
-// EnvProfile returns the profile the SDK uses when none is given:
-// AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default".
-func EnvProfile() string { return profiles.EnvProfile() }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/redact"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -141,7 +142,7 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 	var oe *execjson.ParseError
 	errors.As(err, &oe)
 	if creds.AccessKeyID != "" {
-		r.AccessKeyID = mask(creds.AccessKeyID)
+		r.AccessKeyID = redact.AccessKeyID(creds.AccessKeyID)
 		r.SessionToken = creds.SessionToken != ""
 		r.AccountID = creds.AccountID
 		if creds.CanExpire {
@@ -233,15 +234,4 @@ func processDetail(pe *execjson.RunError, timeout time.Duration) string {
 	default:
 		return pe.Err.Error()
 	}
-}
-
-// mask shows an access key id as its first and last four characters; a
-// shorter id is hidden entirely. It counts characters, not bytes, so that
-// an id the producer wrote in UTF-8 is not cut inside a character.
-func mask(id string) string {
-	r := []rune(id)
-	if len(r) <= 8 {
-		return "****"
-	}
-	return string(r[:4]) + "****" + string(r[len(r)-4:])
 }

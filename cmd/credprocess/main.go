@@ -72,6 +72,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-dcc28122/credprocess/internal/profiles"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -245,7 +246,7 @@ func parseCheck(args []string) (target, checkOptions, error) {
 	case *fs.profile != "":
 		return target{kind: kindProfile, profile: *fs.profile}, opts, nil
 	default:
-		return target{kind: kindProfile, profile: provider.EnvProfile()}, opts, nil
+		return target{kind: kindProfile, profile: profiles.EnvProfile()}, opts, nil
 	}
 }
 

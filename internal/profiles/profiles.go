@@ -1,7 +1,14 @@
-// Package profiles loads a shared config profile with the SDK's own loader
-// and the file rules of config.LoadDefaultConfig, and turns the loader's
-// errors into ones that name the profile and the files searched and quote
-// no value from the files.
+// Package profiles reads shared config profiles as the SDK does, for
+// provider.NewFromProfile, provider.CommandFromProfile and
+// credprocess.WithProfile. It loads a profile with the SDK's own loader and
+// the file rules of config.LoadDefaultConfig, turning the loader's errors
+// into ones that name the profile and the files searched and quote no value
+// from the files ([Load]); walks its source_profile chain and tells whether
+// the chain ends in a credential_process the SDK would run ([Chain]); and
+// assumes the chain's roles as the SDK's chain does ([STS]).
+//
+// It must not import the module's provider or middleware packages: they
+// build on it.
 package profiles
 
 import (

@@ -111,3 +111,23 @@ func TestLoadErrorsQuoteNoValue(t *testing.T) {
 		})
 	}
 }
+
+func TestEnvProfile(t *testing.T) {
+	tests := []struct {
+		name, profile, defaultProfile, want string
+	}{
+		{"neither", "", "", "default"},
+		{"AWS_PROFILE", "a", "", "a"},
+		{"AWS_DEFAULT_PROFILE", "", "b", "b"},
+		{"both", "a", "b", "a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("AWS_PROFILE", tt.profile)
+			t.Setenv("AWS_DEFAULT_PROFILE", tt.defaultProfile)
+			if got := EnvProfile(); got != tt.want {
+				t.Errorf("EnvProfile() = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,89 @@
+package profiles
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestChain(t *testing.T) {
+	const text = `[profile top]
+role_arn = arn:aws:iam::123456789012:role/top
+source_profile = mid
+
+[profile mid]
+role_arn = arn:aws:iam::123456789012:role/mid
+source_profile = base
+
+[profile base]
+credential_process = run base
+
+[profile keys]
+credential_process = run keys
+aws_access_key_id = AKIDKEYS
+aws_secret_access_key = secret
+
+[profile sso]
+credential_process = run sso
+sso_session = s
+
+[sso-session s]
+sso_region = us-east-1
+sso_start_url = https://example.com/start
+
+[profile onkeys]
+role_arn = arn:aws:iam::123456789012:role/onkeys
+source_profile = keys
+`
+	dir := t.TempDir()
+	configFile := filepath.Join(dir, "config")
+	if err := os.WriteFile(configFile, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files := func(o *config.LoadSharedConfigOptions) {
+		o.ConfigFiles = []string{configFile}
+		o.CredentialsFiles = []string{}
+	}
+	tests := []struct {
+		profile     string
+		wantProfile []string // the chain, top first
+		wantCommand string
+		wantRuns    bool
+		wantRoles   []string // in the order they are assumed
+	}{
+		{"base", []string{"base"}, "run base", true, nil},
+		{"top", []string{"top", "mid", "base"}, "run base", true, []string{"mid", "top"}},
+		{"keys", []string{"keys"}, "run keys", false, nil},
+		{"sso", []string{"sso"}, "run sso", false, nil},
+		{"onkeys", []string{"onkeys", "keys"}, "run keys", false, []string{"onkeys"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.profile, func(t *testing.T) {
+			chain, err := LoadChain(context.Background(), "test", tt.profile, files)
+			if err != nil {
+				t.Fatalf("LoadChain(%q): %v", tt.profile, err)
+			}
+			if diff := cmp.Diff(tt.wantProfile, names(chain)); diff != "" {
+				t.Errorf("LoadChain(%q) profiles mismatch (-want +got):\n%s", tt.profile, diff)
+			}
+			if command, runs := chain.Process(); command != tt.wantCommand || runs != tt.wantRuns {
+				t.Errorf("Process() = %q, %v; want %q, %v", command, runs, tt.wantCommand, tt.wantRuns)
+			}
+			if diff := cmp.Diff(tt.wantRoles, names(chain.Roles())); diff != "" {
+				t.Errorf("Roles() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func names(c []*config.SharedConfig) []string {
+	var n []string
+	for _, p := range c {
+		n = append(n, p.Profile)
+	}
+	return n
+}
