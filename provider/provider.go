@@ -157,12 +157,4 @@ func (p *provider) logf(ctx context.Context, c logging.Classification, format st
 // readings would take the cache's next ask for an invalidation.
 func (p *provider) clock() time.Time { return p.now().Round(0) }
 
-// mask shows an access key id as its first and last four characters.
-func mask(id string) string {
-	if len(id) <= 8 {
-		return "****"
-	}
-	return id[:4] + "****" + id[len(id)-4:]
-}
-
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/redact"
 )
 
 // flight is one run of the command; done is closed when creds or err is
@@ -86,17 +87,17 @@ func (p *provider) fly(ctx context.Context, f *flight, background bool) {
 	switch {
 	case fellBack:
 		p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
-			mask(set.creds.AccessKeyID), stamp(set.creds.Expires), stamp(next), err)
+			redact.AccessKeyID(set.creds.AccessKeyID), stamp(set.creds.Expires), stamp(next), err)
 	case err != nil:
 	case !creds.CanExpire:
-		p.logf(ctx, logging.Debug, "credentials %s do not expire (ran %v)", mask(creds.AccessKeyID), dur.Round(time.Millisecond))
+		p.logf(ctx, logging.Debug, "credentials %s do not expire (ran %v)", redact.AccessKeyID(creds.AccessKeyID), dur.Round(time.Millisecond))
 	default:
 		note := ""
 		if unchanged {
 			note = ", no newer than those held"
 		}
 		p.logf(ctx, logging.Debug, "credentials %s expire at %s%s; next refresh at %s (ran %v)",
-			mask(creds.AccessKeyID), stamp(creds.Expires), note, stamp(set.refreshAt), dur.Round(time.Millisecond))
+			redact.AccessKeyID(creds.AccessKeyID), stamp(creds.Expires), note, stamp(set.refreshAt), dur.Round(time.Millisecond))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/redact"
 	"github.com/seed-dcc28122/credprocess/internal/shared"
 )
 
@@ -165,7 +166,7 @@ func (p *provider) fetchShared(ctx context.Context, f *flight) (got obtained, er
 	got.host = &hostSet{gen: e.Generation, fetchedAt: e.FetchedAt, refreshAt: e.RefreshAt}
 	if !res.Ran {
 		p.logf(ctx, logging.Debug, "credentials %s from the shared cache, fetched at %s (waited %v)",
-			mask(e.Creds.AccessKeyID), stamp(e.FetchedAt), res.Waited.Round(time.Millisecond))
+			redact.AccessKeyID(e.Creds.AccessKeyID), stamp(e.FetchedAt), res.Waited.Round(time.Millisecond))
 	}
 	return got, nil, true
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/redact"
 	"github.com/seed-dcc28122/credprocess/internal/shared"
 	"github.com/seed-dcc28122/credprocess/provider"
 	"github.com/seed-dcc28122/credprocess/strategy"
@@ -372,7 +373,7 @@ func listEntries(dir string, stdout, stderr io.Writer) int {
 		}
 		key := "-"
 		if e.Creds.HasKeys() {
-			key = mask(e.Creds.AccessKeyID)
+			key = redact.AccessKeyID(e.Creds.AccessKeyID)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", shown(e.Program), shown(key), exp, ref, state)
 	}
