@@ -47,10 +47,13 @@ func TestPumpAcrossRuns(t *testing.T) {
 	}
 	detach()
 
-	// Written between runs: the pump, blocked in Read since the first run,
-	// takes it and keeps it.
-	w.Write([]byte("two\n")) //nolint:errcheck // read below
-	w.Close()
+	// Written between runs: a pump still in the Read it started for the
+	// first run takes it and keeps it; otherwise the next run's pump reads
+	// it.
+	go func() {
+		w.Write([]byte("two\n")) //nolint:errcheck // read below
+		w.Close()
+	}()
 
 	f, detach = attach(t, p)
 	if got, err := io.ReadAll(f); string(got) != "two\n" || err != nil {
