@@ -19,7 +19,8 @@ import (
 // selfProducerEnv turns the test binary into a credential_process producer,
 // so that a test needs no shell script and no build at test time, and runs
 // unchanged on Windows. It is read in init, before TestMain. The producer
-// appends a line to $PRODUCER_RUNS for each run, then prints a set by its
+// appends a line to $PRODUCER_RUNS for each run (with the time and its
+// parent's pid, for reading a failure), then prints a set by its
 // mode:
 //   - fixed: the long-term key $PRODUCER_KEY, with no session token and no
 //     Expiration, as a deactivated IAM user's key would come back;
@@ -42,7 +43,7 @@ func init() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Fprintln(f, "run")
+	fmt.Fprintln(f, "run", time.Now().Format("15:04:05.000"), os.Getppid())
 	f.Close()
 	b, _ := os.ReadFile(runs)
 	n := strings.Count(string(b), "\n")

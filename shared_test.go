@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/seed-dcc28122/credprocess"
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
@@ -34,14 +35,15 @@ import (
 //
 // $CLIENT_LINE is the command, $CLIENT_SHARED the shared directory ("" for
 // none), $CLIENT_ENDPOINT the endpoint, and $CLIENT_PRODUCER the producer's
-// environment as a JSON array of NAME=value.
+// environment as a JSON array of NAME=value. With $CLIENT_DEBUG set, the
+// provider's debug lines go to stderr, stamped with the time and pid.
 const clientEnv = "CREDPROCESS_TEST_CLIENT"
 
 // clientReply is a client's answer to one command.
 type clientReply struct {
-	Calls int      `json:"calls"`
-	Codes []string `json:"codes,omitempty"` // the API error code of each failed call
-	Err   string   `json:"err,omitempty"`   // the first other error
+	Calls int            `json:"calls"`
+	Codes map[string]int `json:"codes,omitempty"` // failed calls by API error code
+	Err   string         `json:"err,omitempty"`   // the first other error
 }
 
 func init() {
@@ -64,6 +66,11 @@ func runClient() int {
 			o.Env = env
 			o.SharedDir = os.Getenv("CLIENT_SHARED")
 			o.Timeout = 20 * time.Second
+			if os.Getenv("CLIENT_DEBUG") != "" {
+				o.Logger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+					fmt.Fprintf(os.Stderr, "%s pid %d %s "+format+"\n", append([]any{time.Now().Format("15:04:05.000"), os.Getpid(), c}, v...)...)
+				})
+			}
 		}))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -78,7 +85,10 @@ func runClient() int {
 		switch {
 		case err == nil:
 		case errors.As(err, &apiErr):
-			r.Codes = append(r.Codes, apiErr.ErrorCode())
+			if r.Codes == nil {
+				r.Codes = map[string]int{}
+			}
+			r.Codes[apiErr.ErrorCode()]++
 		case r.Err == "":
 			r.Err = err.Error()
 		}
@@ -298,7 +308,7 @@ func TestSharedShortLivedSets(t *testing.T) {
 	for i, r := range replies {
 		calls += r.Calls
 		if len(r.Codes) > 0 || r.Err != "" {
-			t.Errorf("client %d: %d failed calls: %v %s", i, len(r.Codes), r.Codes, r.Err)
+			t.Errorf("client %d: failed calls %v %s", i, r.Codes, r.Err)
 		}
 	}
 	// A set serves until its last tenth of a second: one run per 2.7 s
@@ -368,5 +378,34 @@ func TestSharedFailure(t *testing.T) {
 	most := 1 + int(elapsed/(2*time.Second))
 	if got := runs(); got > most {
 		t.Errorf("producer runs = %d in %v; want at most %d (one per backoff)", got, elapsed, most)
+	}
+}
+
+// TestSharedRejectionBackoff: ten processes whose broker keeps returning a
+// key STS rejects, each looping on STS calls, run the broker once per
+// backoff interval for the host, as one process alone would.
+func TestSharedRejectionBackoff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loops for seconds")
+	}
+	const n, loop = 10, 7 * time.Second
+	srv := awstest.New() // knows no key
+	t.Cleanup(srv.Close)
+	line, env, runs := selfProducer(t, "fixed", "AKIDREJECTEDHOST")
+	cs := startClients(t, n, srv, line, sharedDir(t), producerVars(env))
+	start := time.Now()
+	replies := do(t, cs, "loop "+loop.String())
+	elapsed := time.Since(start)
+	calls := 0
+	for i, r := range replies {
+		calls += r.Calls
+		if r.Err != "" || r.Codes["InvalidClientTokenId"] != r.Calls {
+			t.Errorf("client %d: %d calls, rejected %v, %q; want every call rejected", i, r.Calls, r.Codes, r.Err)
+		}
+	}
+	most := 2 + backoffsEnded(elapsed)
+	t.Logf("%d processes, %d calls in %v: %d runs (at most %d allowed)", n, calls, elapsed.Round(time.Millisecond), runs(), most)
+	if got := runs(); got > most {
+		t.Errorf("broker runs = %d; want at most %d", got, most)
 	}
 }

@@ -27,7 +27,7 @@ import (
 // run, then:
 //   - creds: prints a set with the key id $PORTABLE_KEY if its arguments
 //     are the JSON array $PORTABLE_ARGS, else fails with exit 3 naming them;
-//   - hang: sleeps for an hour;
+//   - hang: sleeps for an hour, or $PORTABLE_HANG_FOR;
 //   - read: reads a line from stdin and prints a set with the key id
 //     $PORTABLE_KEY followed by the line.
 const portableEnv = "PROVIDER_PORTABLE_PRODUCER"
@@ -51,7 +51,11 @@ func init() {
 		}
 		os.Stdout.Write(credsJSON(os.Getenv("PORTABLE_KEY"), time.Now().Add(time.Hour))) //nolint:errcheck // the reader checks the output
 	case "hang":
-		time.Sleep(time.Hour)
+		d, err := time.ParseDuration(os.Getenv("PORTABLE_HANG_FOR"))
+		if err != nil {
+			d = time.Hour
+		}
+		time.Sleep(d)
 	case "read":
 		// Reads a line from stdin, as a producer reads an MFA code, and
 		// prints a set whose key id ends with it.

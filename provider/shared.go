@@ -102,6 +102,9 @@ type hostSet struct {
 	gen       uint64
 	fetchedAt time.Time
 	refreshAt time.Time
+	// held: the host's rejection backoff handed the set out as it is,
+	// though it may have been withdrawn.
+	held bool
 }
 
 // fetchShared obtains a set from the host's entry, which runs the command
@@ -163,7 +166,7 @@ func (p *provider) fetchShared(ctx context.Context, f *flight) (got obtained, er
 	}
 	got.creds = e.Creds
 	got.creds.Source = ProviderName
-	got.host = &hostSet{gen: e.Generation, fetchedAt: e.FetchedAt, refreshAt: e.RefreshAt}
+	got.host = &hostSet{gen: e.Generation, fetchedAt: e.FetchedAt, refreshAt: e.RefreshAt, held: res.Held}
 	if !res.Ran {
 		p.logf(ctx, logging.Debug, "credentials %s from the shared cache, fetched at %s (waited %v)",
 			redact.AccessKeyID(e.Creds.AccessKeyID), stamp(e.FetchedAt), res.Waited.Round(time.Millisecond))
@@ -248,7 +251,7 @@ func (p *provider) check() bool {
 	if held == nil || held.gen == 0 || p.st.withdrawn {
 		return false
 	}
-	return e.Generation > held.gen || e.Generation == held.gen && e.Withdrawn
+	return e.Generation > held.gen || e.Generation == held.gen && e.Withdrawn && !held.hostHeld
 }
 
 // accepted tells the host that a service accepted the held set.

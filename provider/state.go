@@ -84,8 +84,10 @@ const (
 type held struct {
 	creds aws.Credentials
 	// gen is the set's generation in the host's shared entry; zero when
-	// it is not shared.
-	gen uint64
+	// it is not shared. hostHeld: the host's rejection backoff handed it
+	// out, withdrawn or not.
+	gen      uint64
+	hostHeld bool
 	// refreshAt is when the set stops being served as it is: from then on
 	// a request starts a run behind it.
 	refreshAt time.Time
@@ -157,7 +159,7 @@ func (s *state) fetched(c aws.Credentials, now time.Time, host *hostSet) (unchan
 		h.refreshAt, h.blockFrom = s.refreshAt(c, now), blockFrom(c, now)
 	}
 	if host != nil {
-		h.gen = host.gen
+		h.gen, h.hostHeld = host.gen, host.held
 	}
 	*s = state{rules: s.rules, set: h}
 	return unchanged

@@ -44,7 +44,7 @@ type Result struct {
 	// Ran reports whether this process ran the command.
 	Ran bool
 	// Held reports that the host's rejection backoff is on: Entry's set is
-	// to be used as it is, without a run.
+	// to be used as it is, without a run, even if it was withdrawn.
 	Held bool
 	// Waited is how long the lock took.
 	Waited time.Duration
@@ -92,18 +92,24 @@ func (sl *Slot) Obtain(ctx context.Context, r Request) (Result, error) {
 	case e != nil && e.Failure != nil && now.Before(e.Failure.Until):
 		res.Entry = e
 		return res, nil
-	case r.Rejected && e != nil && e.Creds.HasKeys() && now.Before(e.Rejections.Next):
+	case e != nil && e.Creds.HasKeys() && now.Before(e.Rejections.Next):
+		// The host's rejection backoff is on: whatever this process
+		// needs, it serves the set as it is, rejected or not, as one
+		// process alone would until the backoff ends.
 		res.Entry, res.Held = e, true
 		return res, nil
 	}
 
+	// A run that replaces a withdrawn set replaces a rejected one, whoever
+	// asks for it: the host's rejection backoff counts it.
+	rejected := r.Rejected || e != nil && e.Withdrawn && e.Creds.HasKeys()
 	out := r.Run(ctx, r.Deadline)
 	now = r.Now()
 	next := &Entry{Program: sl.program}
 	if e != nil {
 		*next = *e
 	}
-	if r.Rejected {
+	if rejected {
 		n := next.Rejections.Count
 		if now.Sub(next.Rejections.Next) > rejectionsForget {
 			n = 0
@@ -112,7 +118,7 @@ func (sl *Slot) Obtain(ctx context.Context, r Request) (Result, error) {
 	}
 	if out.Failure != nil {
 		next.Failure = out.Failure
-		next.Withdrawn = next.Withdrawn || r.Rejected
+		next.Withdrawn = next.Withdrawn || rejected
 	} else {
 		next.Generation++
 		next.Creds, next.FetchedAt, next.RefreshAt = out.Creds, now, out.RefreshAt
