@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
@@ -33,7 +36,9 @@ import (
 //   - loop D: GetCallerIdentity calls for the duration D;
 //   - exit.
 //
-// $CLIENT_LINE is the command, $CLIENT_SHARED the shared directory ("" for
+// With $CLIENT_IMPL=processcreds it signs with the SDK's processcreds in
+// aws.CredentialsCache instead. $CLIENT_LINE is the command,
+// $CLIENT_SHARED the shared directory ("" for
 // none), $CLIENT_ENDPOINT the endpoint, and $CLIENT_PRODUCER the producer's
 // environment as a JSON array of NAME=value. With $CLIENT_DEBUG set, the
 // provider's debug lines go to stderr, stamped with the time and pid.
@@ -58,11 +63,7 @@ func runClient() int {
 	json.Unmarshal([]byte(os.Getenv("CLIENT_PRODUCER")), &producerEnv) //nolint:errcheck // an empty list runs the producer plainly
 	env := append(os.Environ(), producerEnv...)
 	env = slicesDeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, clientEnv+"=") })
-	cfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithRegion(awstest.Region),
-		config.WithBaseEndpoint(os.Getenv("CLIENT_ENDPOINT")),
-		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
-		credprocess.WithCredentialProcess(os.Getenv("CLIENT_LINE"), func(o *provider.Options) {
+	creds := credprocess.WithCredentialProcess(os.Getenv("CLIENT_LINE"), func(o *provider.Options) {
 			o.Env = env
 			o.SharedDir = os.Getenv("CLIENT_SHARED")
 			o.Timeout = 20 * time.Second
@@ -71,7 +72,20 @@ func runClient() int {
 					fmt.Fprintf(os.Stderr, "%s pid %d %s "+format+"\n", append([]any{time.Now().Format("15:04:05.000"), os.Getpid(), c}, v...)...)
 				})
 			}
-		}))
+		})
+	if os.Getenv("CLIENT_IMPL") == "processcreds" {
+		creds = config.WithCredentialsProvider(aws.NewCredentialsCache(processcreds.NewProviderCommand(
+			processcreds.NewCommandBuilderFunc(func(ctx context.Context) (*exec.Cmd, error) {
+				cmd := shellCommand(ctx, os.Getenv("CLIENT_LINE"))
+				cmd.Env = env
+				return cmd, nil
+			}))))
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background(),
+		config.WithRegion(awstest.Region),
+		config.WithBaseEndpoint(os.Getenv("CLIENT_ENDPOINT")),
+		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
+		creds)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -133,7 +147,7 @@ type client struct {
 
 // startClients starts n client processes signing with line, sharing dir
 // ("" for unshared), against srv.
-func startClients(t *testing.T, n int, srv *awstest.Server, line, dir string, producerEnv []string) []*client {
+func startClients(t *testing.T, n int, srv *awstest.Server, line, dir string, producerEnv []string, extraEnv ...string) []*client {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -145,6 +159,7 @@ func startClients(t *testing.T, n int, srv *awstest.Server, line, dir string, pr
 		cmd := exec.Command(exe)
 		cmd.Env = append(os.Environ(), clientEnv+"=1", "CLIENT_LINE="+line, "CLIENT_SHARED="+dir,
 			"CLIENT_ENDPOINT="+srv.URL(), "CLIENT_PRODUCER="+string(pe), "GORACE=atexit_sleep_ms=0")
+		cmd.Env = append(cmd.Env, extraEnv...)
 		cmd.Stderr = os.Stderr
 		in, err := cmd.StdinPipe()
 		if err != nil {
@@ -407,5 +422,51 @@ func TestSharedRejectionBackoff(t *testing.T) {
 	t.Logf("%d processes, %d calls in %v: %d runs (at most %d allowed)", n, calls, elapsed.Round(time.Millisecond), runs(), most)
 	if got := runs(); got > most {
 		t.Errorf("broker runs = %d; want at most %d", got, most)
+	}
+}
+
+// sharedFigures, when set, makes TestSharedStartupFigures measure what
+// BENCHMARKS.md reports:
+//
+//	go test -run TestSharedStartupFigures -shared.figures -v .
+var sharedFigures = flag.Bool("shared.figures", false, "measure runs and time for N processes needing credentials at once")
+
+// TestSharedStartupFigures: N processes (1, 10, 50) that need credentials
+// at once, from a producer that takes 100 ms: how many times it runs, and
+// how long until every process has signed a call, for credprocess shared,
+// credprocess unshared and the SDK's processcreds.
+func TestSharedStartupFigures(t *testing.T) {
+	if !*sharedFigures {
+		t.Skip("figures for BENCHMARKS.md, measured with -shared.figures")
+	}
+	for _, n := range []int{1, 10, 50} {
+		for _, impl := range []struct{ name, dir, env string }{
+			{"credprocess shared", "shared", ""},
+			{"credprocess unshared", "", ""},
+			{"processcreds", "", "CLIENT_IMPL=processcreds"},
+		} {
+			t.Run(fmt.Sprintf("N=%d/%s", n, impl.name), func(t *testing.T) {
+				srv := awstest.New()
+				t.Cleanup(srv.Close)
+				allowSessions(srv, "AKIDFIG", n)
+				line, env, runs := selfProducer(t, "session", "AKIDFIG", "PRODUCER_DELAY=100ms")
+				dir := ""
+				if impl.dir != "" {
+					dir = sharedDir(t)
+				}
+				var extra []string
+				if impl.env != "" {
+					extra = append(extra, impl.env)
+				}
+				cs := startClients(t, n, srv, line, dir, producerVars(env), extra...)
+				start := time.Now()
+				for i, r := range do(t, cs, "call") {
+					if len(r.Codes) > 0 || r.Err != "" {
+						t.Errorf("client %d: %+v", i, r)
+					}
+				}
+				t.Logf("FIGURE N=%d %s: %d runs, all signed after %v", n, impl.name, runs(), time.Since(start).Round(time.Millisecond))
+			})
+		}
 	}
 }

@@ -87,7 +87,7 @@ func parseCache(args []string) (target, cacheOptions, error) {
 	case "after-expiry":
 		o.strategy = strategy.AfterExpired{}
 	case "jitter":
-		o.strategy = strategy.BeforeExpiredWithJitter{Window: consumerLead + 10*time.Minute}
+		o.strategy = strategy.BeforeExpiredWithJitter{Window: 10 * time.Minute}
 	default:
 		return target{}, o, fmt.Errorf("--strategy is after-expiry or jitter, not %q", *strat)
 	}
@@ -240,17 +240,15 @@ func (a app) obtain(ctx context.Context, t target, cmd execjson.Command, o cache
 	return res.Entry, nil
 }
 
-// refreshAt is the moment a set fetched at now stops being handed out:
-// the strategy's, and never inside the consumers' window when the set's
-// life allows.
+// refreshAt is the moment a set fetched at now stops being handed out: the
+// strategy's moment for a set that expired lead before its expiry, so that
+// it is never handed out inside the consumers' window when its life
+// allows; half its life if that moment is already past.
 func (a app) refreshAt(s strategy.Strategy, c aws.Credentials, now time.Time) time.Time {
 	if !c.CanExpire {
 		return time.Time{}
 	}
-	at := s.RefreshAt(c.Expires, now)
-	if cap := c.Expires.Add(-lead(c.Expires.Sub(now))); at.After(cap) {
-		at = cap
-	}
+	at := s.RefreshAt(c.Expires.Add(-lead(c.Expires.Sub(now))), now)
 	if !at.After(now) {
 		at = now.Add(c.Expires.Sub(now) / 2)
 	}

@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
+	"github.com/seed-dcc28122/credprocess/strategy"
 )
 
 // The test binary plays two programs, chosen by environment variables
@@ -209,5 +212,38 @@ func assertClean(t *testing.T, what, s string) {
 		if strings.Contains(s, secret) {
 			t.Errorf("%s holds %q: %s", what, secret, s)
 		}
+	}
+}
+
+// TestCacheRefreshMoment: the wrapper moves a set on before the consumers'
+// 15-minute window: 20 minutes before expiry for a set that lives long
+// enough, half its life for a shorter one; jitter spreads the moment over
+// the 10 minutes before.
+func TestCacheRefreshMoment(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		life   time.Duration
+		jitter float64       // the strategy's random draw; -1 for after-expiry
+		wantAt time.Duration // after now
+	}{
+		{"an hour", time.Hour, -1, 40 * time.Minute},
+		{"12 hours", 12 * time.Hour, -1, 12*time.Hour - 20*time.Minute},
+		{"20 minutes", 20 * time.Minute, -1, 10 * time.Minute},
+		{"15 minutes", 15 * time.Minute, -1, 7*time.Minute + 30*time.Second},
+		{"an hour, jitter drawing 0", time.Hour, 0, 30 * time.Minute},
+		{"an hour, jitter drawing 1", time.Hour, 1, 40 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s strategy.Strategy = strategy.AfterExpired{}
+			if tt.jitter >= 0 {
+				s = strategy.BeforeExpiredWithJitter{Window: 10 * time.Minute, Rand: func() float64 { return tt.jitter }}
+			}
+			c := aws.Credentials{CanExpire: true, Expires: now.Add(tt.life)}
+			if got := testApp.refreshAt(s, c, now).Sub(now); got != tt.wantAt {
+				t.Errorf("refresh moment = now + %v; want now + %v", got, tt.wantAt)
+			}
+		})
 	}
 }

@@ -1,6 +1,12 @@
-// Command credprocess diagnoses a credential_process command: it runs the
-// command exactly as the credprocess library does and reports whether the
-// output follows the specification, without printing a secret.
+// Command credprocess diagnoses a credential_process command, and shares
+// one run of it among every process of a user on the host.
+//
+// credprocess check runs the command exactly as the credprocess library
+// does and reports whether the output follows the specification, without
+// printing a secret. credprocess cache prints the command's output from the
+// host's shared entry, running it only when no valid entry is held, for use
+// as the credential_process line of any SDK or the AWS CLI; see
+// "credprocess cache --help" and the README's "Sharing across processes".
 //
 // Install it with
 //
@@ -11,6 +17,9 @@
 //	credprocess check [FLAGS] [--profile P]
 //	credprocess check [FLAGS] --shell 'COMMAND LINE'
 //	credprocess check [FLAGS] -- PROGRAM ARGS...
+//	credprocess cache [FLAGS] -- PROGRAM ARGS...
+//	credprocess cache [FLAGS] --shell 'COMMAND LINE'
+//	credprocess cache --list | --clear
 //
 // The command to check is one of:
 //
@@ -80,6 +89,7 @@ const usage = `usage:
   credprocess check [FLAGS] [--profile P]
   credprocess check [FLAGS] --shell 'COMMAND LINE'
   credprocess check [FLAGS] -- PROGRAM ARGS...
+  credprocess cache [FLAGS] -- PROGRAM ARGS...   (see credprocess cache --help)
 
 Runs a credential_process command as the credprocess library does and
 reports whether its output is valid, without printing secrets. With no

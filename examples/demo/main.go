@@ -5,8 +5,9 @@
 //
 // It prints a timeline — the first run of the command, cached calls, a
 // refresh picked by the jitter strategy before expiry, the endpoint revoking
-// a key and one replay recovering — and exits non-zero if any step does not
-// behave.
+// a key and one replay recovering, then two processes sharing one run of
+// the command through a shared directory — and exits non-zero if any step
+// does not behave.
 //
 //	go run ./examples/demo
 //
@@ -21,9 +22,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -53,6 +56,13 @@ const (
 func main() {
 	if len(os.Args) == 3 && os.Args[1] == "produce" {
 		produce(os.Args[2])
+		return
+	}
+	if len(os.Args) == 4 && os.Args[1] == "share" {
+		if err := share(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, "demo share:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if len(os.Args) == 3 && os.Args[1] == "serve" {
@@ -283,8 +293,77 @@ func run() error {
 		tl.printf("  endpoint saw %s %s signed by %s: %s", r.Service, r.Operation, r.AccessKeyID, outcome)
 	}
 	tl.printf("STS GetCallerIdentity -> signed by %s after one replay; command runs so far: %d", replayed, runs())
-	return check(replayed == "AKIDDEMO0003" && runs() == 3 && len(log) == 2 && log[0].ErrorCode == "InvalidClientTokenId",
-		"replay: signer %s, runs %d, requests %d; want AKIDDEMO0003, 3 runs, 2 requests", replayed, runs(), len(log))
+	if err := check(replayed == "AKIDDEMO0003" && runs() == 3 && len(log) == 2 && log[0].ErrorCode == "InvalidClientTokenId",
+		"replay: signer %s, runs %d, requests %d; want AKIDDEMO0003, 3 runs, 2 requests", replayed, runs(), len(log)); err != nil {
+		return err
+	}
+
+	// 5. Two processes share one run through Options.SharedDir.
+	return shareAcrossProcesses(tl, srv, exe)
+}
+
+// shareAcrossProcesses starts two processes of this program at once, each
+// signing an STS call with its own config and a shared directory, and
+// checks that the command ran once for both.
+func shareAcrossProcesses(tl *timeline, srv *awstest.Server, exe string) error {
+	state, err := os.MkdirTemp("", "credprocess-demo-shared")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(state)
+	tl.printf("two processes of this program start at once, sharing %s", filepath.Join(state, "cache"))
+	signers := make([]string, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range signers {
+		wg.Go(func() {
+			out, err := exec.Command(exe, "share", state, srv.URL()).Output()
+			signers[i], errs[i] = strings.TrimSpace(string(out)), err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sharing processes: %w", err)
+	}
+	b, _ := os.ReadFile(filepath.Join(state, "runs"))
+	runs, _ := strconv.Atoi(string(b))
+	tl.printf("-> process 1 signed with %s, process 2 with %s; command runs for both: %d", signers[0], signers[1], runs)
+	if signers[0] != signers[1] || signers[0] == "" || runs != 1 {
+		return fmt.Errorf("sharing: signers %q, runs %d; want one signer and 1 run", signers, runs)
+	}
+	return nil
+}
+
+// share is one of the two processes of shareAcrossProcesses: it signs one
+// STS call against endpoint with the bundled command, sharing its runs in
+// state/cache, and prints the access key that signed.
+func share(state, endpoint string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithRegion(awstest.Region),
+		config.WithBaseEndpoint(endpoint),
+		config.WithSharedConfigFiles([]string{}),
+		config.WithSharedCredentialsFiles([]string{}),
+		credprocess.WithCredentialProcess(shellQuote(exe)+" produce "+shellQuote(state), func(o *provider.Options) {
+			o.SharedDir = filepath.Join(state, "cache")
+		}),
+	)
+	if err != nil {
+		return err
+	}
+	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		return err
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Println(creds.AccessKeyID)
+	return nil
 }
 
 // shellQuote quotes s for sh -c.

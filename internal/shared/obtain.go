@@ -2,6 +2,7 @@ package shared
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -73,7 +74,18 @@ func (sl *Slot) Obtain(ctx context.Context, r Request) (Result, error) {
 		return Result{Entry: e}, nil
 	}
 	start := time.Now()
-	l, err := sl.Lock(ctx, r.Deadline)
+	var written *Entry // what another process wrote while this one waited
+	l, err := sl.lockOr(ctx, r.Deadline, func() bool {
+		e, err := sl.Read()
+		if err == nil && usable(e, r) {
+			written = e
+			return true
+		}
+		return false
+	})
+	if errors.Is(err, errDone) {
+		return Result{Entry: written, Waited: time.Since(start)}, nil
+	}
 	if err != nil {
 		return Result{}, err
 	}

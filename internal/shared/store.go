@@ -152,6 +152,17 @@ const lockPoll = 10 * time.Millisecond
 // is an *UnsafeError; a filesystem without working locks returns its
 // error.
 func (sl *Slot) Lock(ctx context.Context, deadline time.Time) (*Lock, error) {
+	return sl.lockOr(ctx, deadline, nil)
+}
+
+// errDone is lockOr's answer when done reported true.
+var errDone = errors.New("done without the lock")
+
+// lockOr is Lock, with done called between tries: when it reports true,
+// the wait ends with errDone. A waiter thus sees the entry another process
+// wrote as soon as it is renamed into place, without queueing for the
+// lock behind every other waiter.
+func (sl *Slot) lockOr(ctx context.Context, deadline time.Time, done func() bool) (*Lock, error) {
 	f, err := openFile(sl.lock, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
@@ -176,6 +187,10 @@ func (sl *Slot) Lock(ctx context.Context, deadline time.Time) (*Lock, error) {
 			f.Close()
 			return nil, ctx.Err()
 		case <-time.After(lockPoll):
+		}
+		if done != nil && done() {
+			f.Close()
+			return nil, errDone
 		}
 	}
 }
