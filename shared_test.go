@@ -64,15 +64,15 @@ func runClient() int {
 	env := append(os.Environ(), producerEnv...)
 	env = slicesDeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, clientEnv+"=") })
 	creds := credprocess.WithCredentialProcess(os.Getenv("CLIENT_LINE"), func(o *provider.Options) {
-			o.Env = env
-			o.SharedDir = os.Getenv("CLIENT_SHARED")
-			o.Timeout = 20 * time.Second
-			if os.Getenv("CLIENT_DEBUG") != "" {
-				o.Logger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
-					fmt.Fprintf(os.Stderr, "%s pid %d %s "+format+"\n", append([]any{time.Now().Format("15:04:05.000"), os.Getpid(), c}, v...)...)
-				})
-			}
-		})
+		o.Env = env
+		o.SharedDir = os.Getenv("CLIENT_SHARED")
+		o.Timeout = 20 * time.Second
+		if os.Getenv("CLIENT_DEBUG") != "" {
+			o.Logger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+				fmt.Fprintf(os.Stderr, "%s pid %d %s "+format+"\n", append([]any{time.Now().Format("15:04:05.000"), os.Getpid(), c}, v...)...)
+			})
+		}
+	})
 	if os.Getenv("CLIENT_IMPL") == "processcreds" {
 		creds = config.WithCredentialsProvider(aws.NewCredentialsCache(processcreds.NewProviderCommand(
 			processcreds.NewCommandBuilderFunc(func(ctx context.Context) (*exec.Cmd, error) {
