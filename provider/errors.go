@@ -46,9 +46,14 @@ type ProcessError struct {
 func (e *ProcessError) Error() string {
 	var b strings.Builder
 	b.WriteString("credential_process " + execjson.QuoteProgram(e.Program))
-	if e.ExitCode >= 0 {
+	var shared *sharedCause
+	switch {
+	case e.ExitCode >= 0:
 		fmt.Fprintf(&b, " exited with status %d", e.ExitCode)
-	} else {
+		if errors.As(e.Err, &shared) {
+			b.WriteString(shared.where())
+		}
+	default:
 		fmt.Fprintf(&b, ": %v", e.Err)
 	}
 	writeStderr(&b, e.Stderr)

@@ -209,9 +209,10 @@ func errorOf(f *shared.Failure, program string) error {
 // sharedCause is the cause of a failure another process's run met.
 type sharedCause struct{ f *shared.Failure }
 
-func (c *sharedCause) Error() string {
-	return fmt.Sprintf("%s (a run in another process at %s)", c.f.Cause, stamp(c.f.At))
-}
+func (c *sharedCause) Error() string { return c.f.Cause + c.where() }
+
+// where says whose run failed, and when.
+func (c *sharedCause) where() string { return " (a run in another process at " + stamp(c.f.At) + ")" }
 
 // Is makes a shared timeout read as one: errors.Is with
 // context.DeadlineExceeded, and ProcessError.Timeout.

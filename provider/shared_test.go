@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -203,5 +204,39 @@ func TestSharedFullDisk(t *testing.T) {
 	}
 	if lines := strings.Join(log.all(), "\n"); !strings.Contains(lines, "WARN") || !strings.Contains(lines, "no space left") {
 		t.Errorf("log lacks a warning about the full disk:\n%s", lines)
+	}
+}
+
+// TestSharedFailureHoldsNoSecret: a failing producer that printed secrets
+// on stderr, under labels, leaves none in the host's entry, and the
+// failure another process reads from it holds none in any rendering.
+func TestSharedFailureHoldsNoSecret(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the command is a POSIX shell line")
+	}
+	dir := filepath.Join(t.TempDir(), "cache")
+	line := `echo "AWS_SECRET_ACCESS_KEY=` + plantedSecret + `" >&2; echo "X-Amz-Security-Token: ` + plantedToken + `" >&2; exit 4`
+	newCache := func() func() error {
+		c := provider.New(line, func(o *provider.Options) { o.SharedDir = dir })
+		return func() error { _, err := c.Retrieve(context.Background()); return err }
+	}
+	first := newCache()()
+	second := newCache()() // another process's view: the recorded failure
+	for i, err := range []error{first, second} {
+		var pe *provider.ProcessError
+		if !errors.As(err, &pe) || pe.ExitCode != 4 {
+			t.Fatalf("Retrieve %d error = %v; want exit 4", i+1, err)
+		}
+		assertNoSecret(t, err, nil)
+	}
+	if !strings.Contains(second.Error(), "another process") {
+		t.Errorf("the shared failure = %q; want it to say another process ran the command", second)
+	}
+	entries, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, e := range entries {
+		b, _ := os.ReadFile(e)
+		if strings.Contains(string(b), plantedSecret) || strings.Contains(string(b), plantedToken) {
+			t.Errorf("entry %s holds a planted secret:\n%s", e, b)
+		}
 	}
 }

@@ -92,7 +92,7 @@ func TestWhoShares(t *testing.T) {
 			return shared.NewIdentity("broker", nil, "", nil)
 		}, true},
 		{"another working directory of the caller", func() shared.Identity {
-			t.Chdir(t.TempDir())
+			t.Chdir(proctest.TempDir(t, "shared-test"))
 			return shared.NewIdentity("broker", nil, "", nil)
 		}, true},
 		{"another line", func() shared.Identity { return shared.NewIdentity("broker --other", nil, "", nil) }, false},
@@ -115,13 +115,13 @@ func TestWhoShares(t *testing.T) {
 	// A relative Dir is made absolute; a relative program path is made
 	// absolute against the directory it runs in.
 	t.Run("relative paths", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := proctest.TempDir(t, "shared-test")
 		t.Chdir(dir)
 		if a, b := shared.NewIdentity("broker", nil, ".", nil), shared.NewIdentity("broker", nil, dir, nil); a.Sum() != b.Sum() {
 			t.Error("Dir \".\" and its absolute path do not share")
 		}
 		a := shared.NewIdentity("", []string{"./broker"}, "", nil)
-		t.Chdir(t.TempDir())
+		t.Chdir(proctest.TempDir(t, "shared-test"))
 		if b := shared.NewIdentity("", []string{"./broker"}, "", nil); a.Sum() == b.Sum() {
 			t.Error("./broker in two directories shares one entry")
 		}
@@ -135,7 +135,7 @@ func TestUnsafeStores(t *testing.T) {
 		t.Skip("modes and owners are not checked on Windows")
 	}
 	t.Run("directory open to others", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "open")
+		dir := filepath.Join(proctest.TempDir(t, "shared-test"), "open")
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -147,8 +147,8 @@ func TestUnsafeStores(t *testing.T) {
 		}
 	})
 	t.Run("directory that is a link", func(t *testing.T) {
-		target := t.TempDir()
-		link := filepath.Join(t.TempDir(), "link")
+		target := proctest.TempDir(t, "shared-test")
+		link := filepath.Join(proctest.TempDir(t, "shared-test"), "link")
 		if err := os.Symlink(target, link); err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +157,7 @@ func TestUnsafeStores(t *testing.T) {
 		}
 	})
 	t.Run("a file where the directory should be", func(t *testing.T) {
-		file := filepath.Join(t.TempDir(), "file")
+		file := filepath.Join(proctest.TempDir(t, "shared-test"), "file")
 		if err := os.WriteFile(file, nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +177,7 @@ func TestUnsafeStores(t *testing.T) {
 	})
 	t.Run("entry that is a link", func(t *testing.T) {
 		sl := store(t).Slot(shared.NewIdentity("broker", nil, "", nil), "broker", "test")
-		target := filepath.Join(t.TempDir(), "target")
+		target := filepath.Join(proctest.TempDir(t, "shared-test"), "target")
 		const content = "not an entry"
 		if err := os.WriteFile(target, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
