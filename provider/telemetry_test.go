@@ -42,7 +42,7 @@ func TestMetrics(t *testing.T) {
 		mustRetrieve(t, c)
 		synctest.Wait()
 		provider.WaitBackground(prov)
-		c.Invalidate() // nothing valid held: the run fails, then the backoff answers
+		c.Invalidate()                   // nothing valid held: the run fails, then the backoff answers
 		c.Retrieve(context.Background()) //nolint:errcheck // fails
 		c.Retrieve(context.Background()) //nolint:errcheck // fails from the backoff
 		time.Sleep(provider.FailureBackoff)
@@ -64,7 +64,7 @@ func TestMetrics(t *testing.T) {
 		if got := m.Count("credprocess.stale_served", "", nil); got != 1 {
 			t.Errorf("credprocess.stale_served = %v; want 1 (the background failure with a valid set)", got)
 		}
-		if r := m.Records("credprocess.stale_served.time_left"); len(r) != 1 || r[0].Value != (25 * time.Minute).Seconds() {
+		if r := m.Records("credprocess.stale_served.time_left"); len(r) != 1 || r[0].Value != (25*time.Minute).Seconds() {
 			t.Errorf("credprocess.stale_served.time_left = %v; want one record of 1500 s", r)
 		}
 		for name, unit := range map[string]string{
@@ -174,4 +174,3 @@ func TestTraces(t *testing.T) {
 		})
 	}
 }
-

@@ -17,8 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	smithymiddleware "github.com/aws/smithy-go/middleware"
 	"github.com/aws/smithy-go/metrics/smithyotelmetrics"
+	smithymiddleware "github.com/aws/smithy-go/middleware"
 	"github.com/aws/smithy-go/tracing/smithyoteltracing"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"

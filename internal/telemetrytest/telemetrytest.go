@@ -248,4 +248,3 @@ func (s *Span) Ended() (bool, tracing.SpanStatus) {
 	defer s.mu.Unlock()
 	return s.ended, s.status
 }
-
