@@ -9,12 +9,12 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # time runs out under load (go.dev/issue/75804, fixed in Go 1.27).
 FUZZTIME ?= 200000x
 
-.PHONY: test check staticcheck race fuzz demo bench windows compat
+.PHONY: test check staticcheck race fuzz demo bench windows example-otel compat
 
 ## test: formatting, a tidy module, vet (Linux and Windows), staticcheck, the race-enabled
 ## test suite, a short run of each Fuzz target, the Windows test binaries under Wine,
 ## and the demo
-test: check staticcheck race fuzz windows demo
+test: check staticcheck race fuzz windows demo example-otel
 
 # The packages whose Windows test binaries run under Wine (PKG:REGEXP runs
 # only the matching tests: provider's other tests use shell scripts), and
@@ -38,6 +38,11 @@ windows:
 ## exits non-zero if any step misbehaves
 demo:
 	$(GO) run ./examples/demo
+
+## example-otel: the OpenTelemetry example, a module of its own (it depends on
+## smithy-go's OpenTelemetry adapters, which the library does not)
+example-otel:
+	cd examples/otel && $(GO) vet ./... && $(GO) run .
 
 ## bench: every figure in BENCHMARKS.md (about 10 minutes; not part of test)
 bench:

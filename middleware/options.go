@@ -3,6 +3,8 @@ package middleware
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/metrics"
+	"github.com/aws/smithy-go/tracing"
 )
 
 // Options configures the middleware that [RetryOnAuthFailure] returns.
@@ -28,6 +30,18 @@ type Options struct {
 	// Default: nil, which sends the warnings to the client's own logger
 	// (aws.Config.Logger) and drops the debug lines.
 	Logger logging.Logger
+
+	// MeterProvider, if not nil, receives the middleware's metrics:
+	// operations replayed, and rejections the rejection backoff answered
+	// without a run, each by error code (the README lists them). Nil
+	// records nothing.
+	MeterProvider metrics.MeterProvider
+
+	// TracerProvider, if not nil, traces each refresh and replay in a
+	// span of its own, named credprocess.replay, with the error code. Nil
+	// adds an event of that name to the operation's span instead, when
+	// the SDK traces the operation.
+	TracerProvider tracing.TracerProvider
 
 	// Sources are more caches the client's credentials are made from, such
 	// as the cache of a credential_process whose credentials an

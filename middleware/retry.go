@@ -11,9 +11,11 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
+	"github.com/aws/smithy-go/tracing"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/seed-dcc28122/credprocess/internal/served"
+	"github.com/seed-dcc28122/credprocess/internal/telemetry"
 )
 
 // RetryOnAuthFailureID is the ID of the Finalize middleware that
@@ -58,6 +60,10 @@ func RetryOnAuthFailure(creds *aws.CredentialsCache, optFns ...func(*Options)) f
 	m := &retryOnAuthFailure{
 		codes:  maps.Clone(o.Codes), // the caller may keep mutating its own map
 		logger: o.Logger,
+		meter:  telemetry.NewMeter(o.MeterProvider),
+	}
+	if o.TracerProvider != nil {
+		m.tracer = o.TracerProvider.Tracer(telemetry.Scope)
 	}
 	for _, c := range append([]*aws.CredentialsCache{creds}, o.Sources...) {
 		if c != nil {
@@ -78,10 +84,12 @@ func RetryOnAuthFailure(creds *aws.CredentialsCache, optFns ...func(*Options)) f
 // whole retry loop and, when the credentials were rejected, runs the loop
 // once more.
 type retryOnAuthFailure struct {
-	codes      map[string]bool // read-only after construction
-	logger     logging.Logger  // nil: no logging
-	refreshers []*refresher    // creds, then Options.Sources; read-only after construction
-	shared     bool            // a cache shares its sets with other processes
+	codes      map[string]bool  // read-only after construction
+	logger     logging.Logger   // nil: no logging
+	refreshers []*refresher     // creds, then Options.Sources; read-only after construction
+	shared     bool             // a cache shares its sets with other processes
+	meter      *telemetry.Meter // nil: no metrics
+	tracer     tracing.Tracer   // nil: events on the operation's span only
 }
 
 var _ smithymiddleware.FinalizeMiddleware = (*retryOnAuthFailure)(nil)
@@ -159,6 +167,7 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 		// than until, and this operation gets the service's answer, as it
 		// would without the middleware.
 		m.logf(ctx, logging.Debug, code, "credentials rejected again, not running the command before %s", stamp(r.Until))
+		m.meter.Held(ctx, code)
 		return out, md, err
 	case served.Join:
 		// Another operation refreshes for the same rejection: use its
@@ -195,7 +204,10 @@ func (m *retryOnAuthFailure) HandleFinalize(ctx context.Context, in smithymiddle
 		return out, md, err
 	}
 	m.logf(ctx, logging.Debug, code, "replaying with refreshed credentials")
+	m.meter.Replayed(ctx, code)
+	ctx, end := m.traceReplay(ctx, code)
 	out, md, err = next.HandleFinalize(ctx, in)
+	end(err)
 	if err == nil {
 		m.accepted(md)
 	} else {
@@ -230,6 +242,28 @@ func (m *retryOnAuthFailure) backoffOn() bool {
 		}
 	}
 	return false
+}
+
+// traceReplay marks the replay of an operation rejected with code: a span
+// of its own with Options.TracerProvider, else an event on the
+// operation's span. end ends the span with the replay's error.
+func (m *retryOnAuthFailure) traceReplay(ctx context.Context, code string) (context.Context, func(error)) {
+	if m.tracer == nil {
+		if s, ok := tracing.GetSpan(ctx); ok {
+			s.AddEvent(telemetry.ReplaySpan, func(o *tracing.EventOptions) { o.Properties.Set(telemetry.Code, code) })
+		}
+		return ctx, func(error) {}
+	}
+	ctx, span := m.tracer.StartSpan(ctx, telemetry.ReplaySpan)
+	span.SetProperty(telemetry.Code, code)
+	return ctx, func(err error) {
+		if err != nil {
+			span.SetStatus(tracing.SpanStatusError)
+		} else {
+			span.SetStatus(tracing.SpanStatusOK)
+		}
+		span.End()
+	}
 }
 
 // checkShared invalidates each cache whose set another process sharing it

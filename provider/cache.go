@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/seed-dcc28122/credprocess/internal/served"
+	"github.com/seed-dcc28122/credprocess/internal/telemetry"
 )
 
 // How aws.CredentialsCache calls its provider, and how a provider answers.
@@ -95,6 +96,7 @@ func (p *provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		case cond == failing:
 			err := p.st.err
 			p.mu.Unlock()
+			p.cfg.meter.Run(ctx, telemetry.Backoff, 0)
 			return aws.Credentials{}, err
 		case waited != nil:
 			// The run this call waited for returned a set that is not to
@@ -106,6 +108,7 @@ func (p *provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		if f == nil {
 			f = p.start(ctx, false)
 		}
+		f.joined(ctx)
 		p.mu.Unlock()
 		select {
 		case <-f.done:

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/metrics"
+	"github.com/aws/smithy-go/tracing"
 
 	"github.com/seed-dcc28122/credprocess/strategy"
 )
@@ -135,6 +137,22 @@ type Options struct {
 	// secrets (a password, a token file's contents), so it is off by
 	// default. Errors always name the program only.
 	LogCommandLine bool
+
+	// MeterProvider, if not nil, receives the provider's metrics: runs by
+	// outcome, their duration, the wait for the shared cache's lock, and
+	// credentials kept in service after a failed refresh (the README lists
+	// the instruments). aws.Config carries no meter provider; give the one
+	// your clients use. Nil records nothing.
+	MeterProvider metrics.MeterProvider
+
+	// TracerProvider, if not nil, receives a span for each run of the
+	// command, with the program's name and exit code, never its arguments.
+	// Nil uses, for a run a request waits for, the tracer of the
+	// operation that asks (which the SDK puts in the request context), and
+	// traces no background run. A run that several requests wait for is
+	// the child of none of them: its span lists theirs, and each of theirs
+	// gets an event naming it.
+	TracerProvider tracing.TracerProvider
 
 	// CredentialSources is reported by ProviderSources for the SDK's
 	// User-Agent, with [aws.CredentialSourceProcess] added at the end when

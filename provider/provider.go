@@ -10,9 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go/logging"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
+	"github.com/aws/smithy-go/tracing"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/stdin"
+	"github.com/seed-dcc28122/credprocess/internal/telemetry"
 )
 
 // ProviderName is the Source of the credentials the caches of this package
@@ -55,6 +57,10 @@ type settings struct {
 	// shared is the provider's part in the host's shared cache; nil
 	// without Options.SharedDir.
 	shared *sharing
+	// meter records metrics; nil without Options.MeterProvider. tracer
+	// traces runs; nil without Options.TracerProvider.
+	meter  *telemetry.Meter
+	tracer tracing.Tracer
 }
 
 // New returns a cache of the credentials that command prints, run by the
@@ -111,6 +117,10 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *provider {
 	cmd.Timeout, cmd.MaxOutput = o.Timeout, o.MaxOutputBytes
 	cfg.cmd = cmd
 	cfg.shared = newSharing(cmd, o)
+	cfg.meter = telemetry.NewMeter(o.MeterProvider)
+	if o.TracerProvider != nil {
+		cfg.tracer = o.TracerProvider.Tracer(telemetry.Scope)
+	}
 	return &provider{
 		cfg: cfg,
 		now: time.Now,

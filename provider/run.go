@@ -7,9 +7,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/tracing"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/redact"
+	"github.com/seed-dcc28122/credprocess/internal/telemetry"
 )
 
 // flight is one run of the command; done is closed when creds or err is
@@ -23,6 +25,11 @@ type flight struct {
 	replacing *held
 	rejected  bool
 
+	// span traces the run; waiters are the spans of the requests that
+	// waited for it (guarded by the provider's mu).
+	span    tracing.Span
+	waiters []tracing.Span
+
 	creds aws.Credentials
 	err   error
 }
@@ -34,10 +41,97 @@ type flight struct {
 // p.mu.
 func (p *provider) start(ctx context.Context, background bool) *flight {
 	f := &flight{done: make(chan struct{}), background: background, replacing: p.st.set, rejected: p.st.set != nil && p.st.withdrawn}
+	f.span = p.startSpan(ctx, background)
 	p.flight = f
 	p.background.Add(1)
 	go p.fly(context.WithoutCancel(ctx), f, background)
 	return f
+}
+
+// startSpan starts the span of a run: with Options.TracerProvider, else,
+// for a run a request waits for, with the tracer of the operation in ctx.
+// The span is the child of no request's span (a run serves every request
+// that waits for it): each waiter is linked to it instead (joined). Nil
+// when nothing traces the run.
+func (p *provider) startSpan(ctx context.Context, background bool) tracing.Span {
+	tracer := p.cfg.tracer
+	if tracer == nil {
+		if background {
+			return nil
+		}
+		var ok bool
+		if tracer, ok = tracing.GetOperationTracer(ctx); !ok {
+			return nil
+		}
+	}
+	_, span := tracer.StartSpan(context.Background(), telemetry.RunSpan)
+	span.SetProperty(telemetry.Program, p.cfg.cmd.Program())
+	return span
+}
+
+// joined links the span of the request in ctx, if any, to run f. The
+// caller holds p.mu.
+func (f *flight) joined(ctx context.Context) {
+	if f.span == nil {
+		return
+	}
+	if s, ok := tracing.GetSpan(ctx); ok {
+		f.waiters = append(f.waiters, s)
+		s.AddEvent(telemetry.RunEvent, func(o *tracing.EventOptions) {
+			o.Properties.Set(telemetry.Run, telemetry.SpanRef(f.span))
+		})
+	}
+}
+
+// endSpan ends f's span with the outcome of the run. The caller holds
+// p.mu, which guards f.waiters.
+func (f *flight) endSpan(outcome string, exitCode int) {
+	if f.span == nil {
+		return
+	}
+	var linked []string
+	for _, w := range f.waiters {
+		if ref := telemetry.SpanRef(w); ref != "" {
+			linked = append(linked, ref)
+		}
+	}
+	f.span.SetProperty(telemetry.Linked, linked)
+	f.span.SetProperty(telemetry.SpanOutcome, outcome)
+	if exitCode >= 0 {
+		f.span.SetProperty(telemetry.ExitCode, exitCode)
+	}
+	status := tracing.SpanStatusOK
+	if outcome != telemetry.OK && outcome != telemetry.SharedHit {
+		status = tracing.SpanStatusError
+	}
+	f.span.SetStatus(status)
+	f.span.End()
+}
+
+// outcome classifies what a fetch came to, for metrics and traces, with
+// the command's exit code (-1 when it did not exit on its own or did not
+// run).
+func outcome(got obtained, err error) (string, int) {
+	var pe *ProcessError
+	var oe *OutputError
+	var shared *sharedCause
+	switch {
+	case err == nil && got.host != nil && !got.ran:
+		return telemetry.SharedHit, -1
+	case err == nil:
+		return telemetry.OK, 0
+	case errors.As(err, &shared):
+		return telemetry.Backoff, -1
+	case errors.As(err, &oe):
+		return telemetry.Output, 0
+	case errors.As(err, &pe) && pe.Timeout():
+		return telemetry.Timeout, -1
+	case errors.Is(err, execjson.ErrInterrupted):
+		return telemetry.Interrupted, -1
+	case errors.As(err, &pe):
+		return telemetry.Exit, pe.ExitCode
+	}
+	return telemetry.Exit, -1
 }
 
 // fly runs the command for f and records the outcome in the state.
@@ -49,8 +143,11 @@ func (p *provider) fly(ctx context.Context, f *flight, background bool) {
 	got, err := p.obtain(ctx, f)
 	creds, dur := got.creds, got.dur
 	now := p.clock()
+	out, exitCode := outcome(got, err)
+	p.cfg.meter.Run(ctx, out, dur)
 
 	p.mu.Lock()
+	f.endSpan(out, exitCode)
 	p.flight = nil
 	var fellBack, unchanged bool
 	if err == nil {
@@ -86,6 +183,7 @@ func (p *provider) fly(ctx context.Context, f *flight, background bool) {
 
 	switch {
 	case fellBack:
+		p.cfg.meter.Stale(ctx, set.creds.Expires.Sub(now))
 		p.logf(ctx, logging.Warn, "refresh failed, serving credentials %s that expire at %s; next attempt at %s: %v",
 			redact.AccessKeyID(set.creds.AccessKeyID), stamp(set.creds.Expires), stamp(next), err)
 	case err != nil:
@@ -110,7 +208,7 @@ func (p *provider) obtain(ctx context.Context, f *flight) (obtained, error) {
 		}
 	}
 	creds, dur, err := p.fetch(ctx, f.background, p.cfg.options.Timeout)
-	return obtained{creds: creds, dur: dur}, err
+	return obtained{creds: creds, dur: dur, ran: true}, err
 }
 
 // fetch runs the command, within timeout, and parses its output. Its

@@ -140,7 +140,7 @@ func (p *provider) fetchShared(ctx context.Context, f *flight) (got obtained, er
 				runErr = err
 				return shared.Outcome{Failure: failureOf(err, now, p.st.failureUntil(now, f.background && p.cfg.options.Stdin != nil))}
 			}
-			got.dur = dur
+			got.dur, got.ran = dur, true
 			return shared.Outcome{Creds: creds, RefreshAt: p.st.refreshAt(creds, now)}
 		},
 		Rejected: f.rejected,
@@ -151,6 +151,9 @@ func (p *provider) fetchShared(ctx context.Context, f *flight) (got obtained, er
 	}
 	if res.WriteErr != nil {
 		p.warnOnce(ctx, res.WriteErr)
+	}
+	if res.Waited > 0 {
+		p.cfg.meter.LockWaited(ctx, res.Waited)
 	}
 	e := res.Entry
 	switch {
@@ -282,7 +285,8 @@ func (p *provider) withdrawHost(gen uint64) {
 // obtained is what a fetch came to.
 type obtained struct {
 	creds aws.Credentials
-	dur   time.Duration // how long this process's run took; zero without one
+	dur   time.Duration // how long this process's run took
+	ran   bool          // this process ran the command
 	// host is the set's place in the host's entry; nil when the set came
 	// from this process's own run without sharing.
 	host *hostSet
