@@ -37,31 +37,31 @@ Exit status: 0 with credentials printed; the command's exit status (or 1)
 when it fails; 2 for a usage error.
 `
 
-// consumerWindow is the widest refresh window of the common consumers of a
+// defaultWindow is the widest refresh window of the common consumers of a
 // credential_process line: botocore and the AWS CLI call the command again
 // on every credential access once fewer than 15 minutes are left, until
-// they get a set with more. The wrapper moves a set on before then, with a
-// margin, so that a long-running boto3 program does not start it on every
-// request.
-const (
-	consumerWindow = 15 * time.Minute
-	consumerLead   = 20 * time.Minute
-)
+// they get a set with more. The wrapper moves a set on a third earlier than
+// that (20 minutes before expiry), so that a long-running boto3 program
+// does not start it on every request.
+const defaultWindow = 15 * time.Minute
 
 // lead is how long before expiry the wrapper stops handing out a set that
-// lives life: consumerLead for sets that live at least twice that, else
-// half their life (a set that lives 15 minutes or less is inside the
-// consumers' window from birth; they call the wrapper on every access, and
-// each call is a read of the entry, with a run at most twice per set).
-func lead(life time.Duration) time.Duration {
-	if life >= 2*consumerLead {
-		return consumerLead
+// lives life, for consumers that refresh within window of expiry: a third
+// more than the window for sets that live at least twice that, else half
+// their life (a set that lives less than the window is inside it from
+// birth; the consumers call the wrapper on every access, and each call is
+// a read of the entry, with a run at most twice per set).
+func lead(life, window time.Duration) time.Duration {
+	l := window + window/3
+	if life >= 2*l {
+		return l
 	}
 	return life / 2
 }
 
 type cacheOptions struct {
 	dir      string
+	window   time.Duration
 	timeout  time.Duration
 	strategy strategy.Strategy
 	list     bool
@@ -77,12 +77,13 @@ func parseCache(args []string) (target, cacheOptions, error) {
 	shell := fs.String("shell", "", "the shell `command line` to run, as credential_process lines are")
 	timeout := fs.Duration("timeout", provider.DefaultTimeout, "bound the wait for another process's run and this `duration`'s own run together")
 	strat := fs.String("strategy", "after-expiry", "when a set is refreshed: after-expiry (as late as the consumers' 15-minute window allows) or jitter (a random moment in the 10 minutes before that)")
+	window := fs.Duration("window", defaultWindow, "the consumers' refresh `window`: a set is moved on a third earlier than this before its expiry")
 	list := fs.Bool("list", false, "list the entries: program, masked key id, expiry and refresh moment")
 	clearAll := fs.Bool("clear", false, "remove every entry (lock files stay)")
 	if err := fs.Parse(args); err != nil {
 		return target{}, cacheOptions{}, err
 	}
-	o := cacheOptions{dir: *dir, timeout: *timeout, list: *list, clear: *clearAll}
+	o := cacheOptions{dir: *dir, window: *window, timeout: *timeout, list: *list, clear: *clearAll}
 	switch *strat {
 	case "after-expiry":
 		o.strategy = strategy.AfterExpired{}
@@ -93,6 +94,9 @@ func parseCache(args []string) (target, cacheOptions, error) {
 	}
 	if o.timeout <= 0 {
 		return target{}, o, fmt.Errorf("--timeout must be positive, not %v", o.timeout)
+	}
+	if o.window < 0 {
+		return target{}, o, fmt.Errorf("--window must not be negative, not %v", o.window)
 	}
 	rest := fs.Args()
 	switch {
@@ -176,7 +180,7 @@ func (a app) serve(ctx context.Context, t target, o cacheOptions, stdout, stderr
 			AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
 			AccountID: creds.AccountID, CanExpire: creds.CanExpire, Expires: creds.Expires, Source: provider.ProviderName,
 		}
-		return shared.Outcome{Creds: c2, RefreshAt: a.refreshAt(o.strategy, c2, now)}, nil
+		return shared.Outcome{Creds: c2, RefreshAt: a.refreshAt(o.strategy, c2, now, o.window)}, nil
 	}
 
 	var ranErr error
@@ -227,7 +231,7 @@ func (a app) obtain(ctx context.Context, t target, cmd execjson.Command, o cache
 				return true
 			}
 			life := e.Creds.Expires.Sub(e.FetchedAt)
-			return now.Before(e.RefreshAt) && now.Before(e.Creds.Expires.Add(-lead(life)))
+			return now.Before(e.RefreshAt) && now.Before(e.Creds.Expires.Add(-lead(life, o.window)))
 		},
 		Run: run,
 	})
@@ -244,11 +248,11 @@ func (a app) obtain(ctx context.Context, t target, cmd execjson.Command, o cache
 // strategy's moment for a set that expired lead before its expiry, so that
 // it is never handed out inside the consumers' window when its life
 // allows; half its life if that moment is already past.
-func (a app) refreshAt(s strategy.Strategy, c aws.Credentials, now time.Time) time.Time {
+func (a app) refreshAt(s strategy.Strategy, c aws.Credentials, now time.Time, window time.Duration) time.Time {
 	if !c.CanExpire {
 		return time.Time{}
 	}
-	at := s.RefreshAt(c.Expires.Add(-lead(c.Expires.Sub(now))), now)
+	at := s.RefreshAt(c.Expires.Add(-lead(c.Expires.Sub(now), window)), now)
 	if !at.After(now) {
 		at = now.Add(c.Expires.Sub(now) / 2)
 	}

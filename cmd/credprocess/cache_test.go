@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -21,7 +22,8 @@ import (
 // The test binary plays two programs, chosen by environment variables
 // read in init, before the tests:
 //   - the credprocess command itself ($CREDPROCESS_AS_CLI), so that
-//     wrappers run as the separate processes they are in use;
+//     wrappers run as the separate processes they are in use; each start
+//     appends a line to $WRAPPER_STARTS when it is set;
 //   - a producer ($CREDPROCESS_CMD_PRODUCER), which appends a line to
 //     $PRODUCER_RUNS for each run, waits $PRODUCER_DELAY, with "prompt"
 //     asks for an MFA code on stderr and reads it from stdin, with "fail"
@@ -38,6 +40,12 @@ const (
 func init() {
 	switch {
 	case os.Getenv(asCLIEnv) != "" && len(os.Args) > 1 && os.Args[1] == "cache":
+		if starts := os.Getenv("WRAPPER_STARTS"); starts != "" {
+			if f, err := os.OpenFile(starts, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+				fmt.Fprintln(f, "start")
+				f.Close()
+			}
+		}
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	case os.Getenv(cmdProducerEnv) != "":
 		os.Exit(cmdProducer(os.Getenv(cmdProducerEnv)))
@@ -241,9 +249,68 @@ func TestCacheRefreshMoment(t *testing.T) {
 				s = strategy.BeforeExpiredWithJitter{Window: 10 * time.Minute, Rand: func() float64 { return tt.jitter }}
 			}
 			c := aws.Credentials{CanExpire: true, Expires: now.Add(tt.life)}
-			if got := testApp.refreshAt(s, c, now).Sub(now); got != tt.wantAt {
+			if got := testApp.refreshAt(s, c, now, defaultWindow).Sub(now); got != tt.wantAt {
 				t.Errorf("refresh moment = now + %v; want now + %v", got, tt.wantAt)
 			}
 		})
+	}
+}
+
+// botocorePython returns a python3 that has botocore, or skips: the
+// botocore consumer test needs one (.ci/run installs Debian's).
+func botocorePython(t *testing.T) string {
+	t.Helper()
+	for _, py := range []string{"python3", "/usr/bin/python3"} {
+		if exec.Command(py, "-c", "import botocore").Run() == nil {
+			return py
+		}
+	}
+	if os.Getenv("REQUIRE_BOTOCORE") == "1" {
+		t.Fatal("no python3 with botocore")
+	}
+	t.Skip("no python3 with botocore")
+	return ""
+}
+
+// TestCacheUnderBotocore: a long-running botocore program reads
+// credentials from `credprocess cache` every 50 ms, with botocore's
+// refresh windows and the sets' lives scaled down together (15 and 10
+// minutes to 3 and 2 seconds; 12-second sets). botocore calls the
+// credential_process again on every read once fewer than its advisory
+// window is left, until it gets a set with more; the wrapper moves a set
+// on before that, so botocore starts it about once per set, and the
+// producer runs once per set.
+func TestCacheUnderBotocore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads for 30 seconds")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("botocore runs on the Linux side")
+	}
+	py := botocorePython(t)
+	const seconds, life = 30, 12 * time.Second
+	tmp := proctest.TempDir(t, "cache-botocore")
+	starts := filepath.Join(tmp, "starts")
+	env, runs := wrapperEnv(t, "creds", "PRODUCER_LIFE="+life.String(), "WRAPPER_STARTS="+starts)
+	exe, _ := os.Executable()
+	config := filepath.Join(tmp, "config")
+	line := fmt.Sprintf("%s cache --dir %s --window 3s -- %s", exe, filepath.Join(tmp, "shared"), exe)
+	if err := os.WriteFile(config, []byte("[profile wrapped]\ncredential_process = "+line+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, "testdata/botocore_consumer.py", config, "wrapped", fmt.Sprint(seconds), "3", "2")
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("botocore consumer: %v\n%s", err, out)
+	}
+	sets := seconds/int((life*2/3)/time.Second) + 1 // a set serves its first two thirds
+	t.Logf("botocore read credentials %s times in %ds; the wrapper started %d times, the producer ran %d times, for about %d sets",
+		strings.TrimSpace(string(out)), seconds, proctest.Runs(t, starts), runs(), sets)
+	if n := proctest.Runs(t, starts); n > 2*sets {
+		t.Errorf("botocore started the wrapper %d times; want at most %d (two per set)", n, 2*sets)
+	}
+	if n := runs(); n > sets+1 {
+		t.Errorf("producer runs = %d; want at most %d (one per set)", n, sets+1)
 	}
 }
