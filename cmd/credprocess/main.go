@@ -246,7 +246,7 @@ func parseCheck(args []string) (target, checkOptions, error) {
 	}
 	switch {
 	case given > 1:
-		return target{}, opts, errors.New("give one of --profile, --shell or a command after --")
+		return target{}, opts, errors.New("give only one of --profile, --shell or a command after --")
 	case len(rest) == 1 && strings.ContainsAny(rest[0], " \t") && !isFile(rest[0]):
 		return target{}, opts, errors.New("one argument with spaces after --: to run a command line through the shell, use --shell 'COMMAND LINE'")
 	case len(rest) > 0:
