@@ -78,6 +78,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"time"
 
@@ -93,7 +94,8 @@ const usage = `usage:
 
 Runs a credential_process command as the credprocess library does and
 reports whether its output is valid, without printing secrets. With no
-command, checks the credential_process of AWS_PROFILE (or "default").
+command, checks the credential_process of the profile the SDK would use:
+AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default".
 Exit status: 0 valid and unexpired, 1 a check failed, 2 usage error.
 `
 
@@ -170,9 +172,26 @@ func (a app) run(ctx context.Context, args []string, stdout, stderr io.Writer) i
 // printUsage writes the usage and every flag of check.
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, usage+"\nflags:\n")
-	fs := newFlags()
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, newFlags().FlagSet)
+}
+
+// printFlags lists the flags of fs as flag.PrintDefaults does, but with
+// two dashes, as the README and the error messages write them: the flag
+// package accepts both, and prints only one.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, text := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		switch f.DefValue {
+		case "", "false", "0", "0s":
+		default:
+			text += fmt.Sprintf(" (default %v)", f.DefValue)
+		}
+		fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(text, "\n", "\n    \t"))
+	})
 }
 
 type checkOptions struct {
@@ -198,7 +217,7 @@ func newFlags() flags {
 	fs.Usage = func() {}
 	return flags{
 		FlagSet: fs,
-		profile: fs.String("profile", "", "check the credential_process of this `profile` (default AWS_PROFILE, else \"default\")"),
+		profile: fs.String("profile", "", "check the credential_process of this `profile` (default AWS_PROFILE, else AWS_DEFAULT_PROFILE, else \"default\")"),
 		shell:   fs.String("shell", "", "check this shell `command line`, run as credential_process lines are"),
 		timeout: fs.Duration("timeout", provider.DefaultTimeout, "kill the command after this `duration`"),
 		json:    fs.Bool("json", false, "print the report as JSON"),
@@ -213,7 +232,7 @@ func newFlags() flags {
 func parseCheck(args []string) (target, checkOptions, error) {
 	fs := newFlags()
 	if err := fs.Parse(args); err != nil {
-		return target{}, checkOptions{}, err
+		return target{}, checkOptions{}, twoDashes(err)
 	}
 	opts := checkOptions{timeout: *fs.timeout, json: *fs.json, interactive: *fs.interactive, showCommand: *fs.showCommand}
 	if opts.timeout <= 0 {
@@ -258,6 +277,19 @@ func parseCheck(args []string) (target, checkOptions, error) {
 	default:
 		return target{kind: kindProfile, profile: profiles.EnvProfile()}, opts, nil
 	}
+}
+
+// flagName is a flag as the flag package names it in its errors, with one
+// dash.
+var flagName = regexp.MustCompile(`(: |for |flag )-([a-zA-Z])`)
+
+// twoDashes returns a flag parsing error with its flag written with two
+// dashes, as the help and the README write them.
+func twoDashes(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errors.New(flagName.ReplaceAllString(err.Error(), "${1}--${2}"))
 }
 
 func isFile(path string) bool {

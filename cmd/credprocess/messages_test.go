@@ -1,8 +1,10 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -115,6 +117,11 @@ func TestCheckHelpAndFlags(t *testing.T) {
 	if code != 2 || strings.Count(stderr, "-bogus") != 1 {
 		t.Errorf("check --bogus = status %d, stderr %q; want 2 and the error once", code, stderr)
 	}
+	for _, args := range [][]string{{"check", "-bogus"}, {"check", "--timeout", "soon"}, {"check", "--profile"}, {"cache", "-bogus"}} {
+		if _, stderr, _ := cli(t, args...); !strings.Contains(stderr, " --"+strings.TrimLeft(args[1], "-")) {
+			t.Errorf("credprocess %q: stderr %q; want the flag written --%s", args, stderr, strings.TrimLeft(args[1], "-"))
+		}
+	}
 	for _, args := range [][]string{nil, {"check", "--bogus"}, {"verify"}, {"help"}} {
 		stdout, stderr, _ := cli(t, args...)
 		for _, out := range []string{stdout, stderr} {
@@ -124,3 +131,28 @@ func TestCheckHelpAndFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckHelpDashes: the help writes every flag with two dashes, as the
+// README and the error messages do, and names every variable that picks
+// the profile.
+func TestCheckHelpDashes(t *testing.T) {
+	help, _, _ := cli(t, "check", "--help")
+	newFlags().VisitAll(func(f *flag.Flag) {
+		if !strings.Contains(help, "\n  --"+f.Name) {
+			t.Errorf("help does not list --%s:\n%s", f.Name, help)
+		}
+	})
+	for line := range strings.SplitSeq(help, "\n") {
+		if single.MatchString(line) {
+			t.Errorf("help line %q writes a flag with one dash", line)
+		}
+	}
+	for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		if !strings.Contains(help, v) {
+			t.Errorf("help does not mention %s:\n%s", v, help)
+		}
+	}
+}
+
+// single matches a flag written with one dash.
+var single = regexp.MustCompile(`(^|[\s\[(])-[a-z]`)
