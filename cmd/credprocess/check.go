@@ -101,7 +101,7 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 	if t.kind == kindProfile {
 		line, err := provider.CommandFromProfile(ctx, t.profile)
 		if err != nil {
-			r.finish(chkProfile, "", err.Error())
+			r.finish(chkProfile, "", plain(err))
 			return r
 		}
 		cmd.Shell = line
@@ -123,7 +123,7 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 		r.ExitCode, r.RunTimeSeconds, r.Stderr = pe.ExitCode, pe.Duration.Seconds(), pe.Stderr
 		if r.NeverStarted = neverStarted(pe); r.NeverStarted {
 			r.RunTimeSeconds = 0
-			r.finish(chkRun, "", "never started: "+pe.Err.Error())
+			r.finish(chkRun, "", "never started: "+startError(pe.Err))
 			return r
 		}
 		detail := processDetail(pe, opts.timeout)
@@ -232,6 +232,6 @@ func processDetail(pe *execjson.RunError, timeout time.Duration) string {
 	case errors.Is(pe, context.Canceled), errors.Is(pe, execjson.ErrInterrupted):
 		return "interrupted"
 	default:
-		return pe.Err.Error()
+		return plain(pe.Err)
 	}
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,8 +25,20 @@ func TestCheckMessages(t *testing.T) {
 		{
 			name:    "program that does not exist never started",
 			args:    []string{"--", missing},
-			want:    []string{"Exit code  none: it never started\n", "FAIL: never started: "},
-			notWant: []string{"did not exit on its own", "Run time"},
+			want:    []string{"Exit code  none: it never started\n", "FAIL: never started: " + missing + ": no such file or directory\n"},
+			notWant: []string{"did not exit on its own", "Run time", "fork/exec"},
+		},
+		{
+			name:    "program not on PATH",
+			args:    []string{"--", "no-such-producer-on-path"},
+			want:    []string{"FAIL: never started: \"no-such-producer-on-path\": executable file not found in $PATH\n"},
+			notWant: []string{"exec:"},
+		},
+		{
+			name:    "profile that no file defines",
+			args:    []string{"--profile", "no-such-profile"},
+			want:    []string{"FAIL: profile not found: \"no-such-profile\" in "},
+			notWant: []string{"provider:"},
 		},
 		{
 			name: "exit 127 from the shell",
@@ -156,3 +170,21 @@ func TestCheckHelpDashes(t *testing.T) {
 
 // single matches a flag written with one dash.
 var single = regexp.MustCompile(`(^|[\s\[(])-[a-z]`)
+
+func TestPlain(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{errors.New("provider: profile \"p\": no credential_process"), "profile \"p\": no credential_process"},
+		{fmt.Errorf("check: %w", errors.New("credprocess: profile \"p\": source_profile cycle")), "profile \"p\": source_profile cycle"},
+		{errors.New("exited with status 3"), "exited with status 3"},
+		{errors.New("profile: the word, not a package"), "profile: the word, not a package"},
+		{errors.New("operation error STS: AssumeRole"), "operation error STS: AssumeRole"},
+	}
+	for _, tt := range tests {
+		if got := plain(tt.err); got != tt.want {
+			t.Errorf("plain(%q) = %q; want %q", tt.err, got, tt.want)
+		}
+	}
+}
