@@ -66,6 +66,16 @@ func TestCheckMessages(t *testing.T) {
 			want: []string{"FAIL: output has text after the JSON object (print it to stderr instead)\n"},
 		},
 		{
+			name: "long expired: the date and a readable span",
+			args: []string{"--shell", `echo '{"Version":1,"AccessKeyId":"AKIDOLD","SecretAccessKey":"s","Expiration":"2027-01-28T19:55:18Z"}'`},
+			want: []string{"Time to live     none: expired at 2027-01-28T19:55:18Z, 2 years 11 months ago\n"},
+		},
+		{
+			name: "long time to live",
+			args: []string{"--shell", `echo '{"Version":1,"AccessKeyId":"AKIDLONG","SecretAccessKey":"s","Expiration":"2031-03-01T00:00:00Z"}'`},
+			want: []string{"Time to live     1 year 2 months\n"},
+		},
+		{
 			name:    "arguments hidden by default",
 			args:    []string{"--", p, "valid", plantedArg},
 			want:    []string{"arguments not shown"},

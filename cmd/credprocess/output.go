@@ -110,12 +110,7 @@ func writeText(w io.Writer, r *report) error {
 		} else {
 			row("  ", "Expires (UTC)", r.Expiration)
 			row("  ", "Expires (local)", r.ExpirationLocal)
-			ttl := seconds(float64(r.TTLSeconds))
-			if ttl > 0 {
-				row("  ", "Time to live", ttl.String())
-			} else {
-				row("  ", "Time to live", "none: expired "+(-ttl).String()+" ago")
-			}
+			row("  ", "Time to live", timeToLive(r))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -189,6 +184,23 @@ func statusLabel(s string) string {
 		return "FAIL"
 	default:
 		return "-"
+	}
+}
+
+// timeToLive says how long r's credentials have left, or when they
+// expired and how long ago, in calendar units past a day.
+func timeToLive(r *report) string {
+	ttl := seconds(float64(r.TTLSeconds))
+	expires, err := time.Parse(time.RFC3339, r.Expiration)
+	switch {
+	case err != nil:
+		return ttl.String()
+	case ttl <= 0:
+		return "none: expired at " + r.Expiration + ", " + span(expires, expires.Add(-ttl)) + " ago"
+	case ttl < 24*time.Hour:
+		return ttl.String()
+	default:
+		return span(expires.Add(-ttl), expires)
 	}
 }
 
