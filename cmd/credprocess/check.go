@@ -130,6 +130,9 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 		if cmd.Shell != "" {
 			detail += shellExit(pe.ExitCode)
 		}
+		if pe.Timeout() && !opts.interactive && promptLike(pe.Stderr) {
+			detail += ": its stderr ends like a prompt; if it waits for an answer (an MFA code), run check with --interactive"
+		}
 		r.finish(chkRun, "", detail)
 		return r
 	}

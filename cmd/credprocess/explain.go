@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os/exec"
 	"regexp"
+	"strings"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 )
@@ -62,4 +63,13 @@ func startError(err error) string {
 		return pathErr.Path + ": " + pathErr.Err.Error()
 	}
 	return plain(err)
+}
+
+// promptLike reports whether stderr ends as a prompt does, with a colon or
+// a question mark: a producer killed at the timeout after that was most
+// likely waiting for an answer on its stdin, the null device, or on the
+// terminal.
+func promptLike(stderr string) bool {
+	s := strings.TrimRight(stderr, " \t\r\n")
+	return strings.HasSuffix(s, ":") || strings.HasSuffix(s, "?")
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -196,5 +198,44 @@ func TestPlain(t *testing.T) {
 		if got := plain(tt.err); got != tt.want {
 			t.Errorf("plain(%q) = %q; want %q", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestCheckTimeoutPrompt: a producer killed at the timeout after writing
+// what reads as a prompt gets the hint to use --interactive; one that was
+// only slow, or already had the terminal, does not.
+func TestCheckTimeoutPrompt(t *testing.T) {
+	const hint = "run check with --interactive"
+	tests := []struct {
+		name        string
+		prompt      string
+		interactive bool
+		wantHint    bool
+	}{
+		{name: "colon", prompt: "Enter MFA code for arn:aws:iam::123456789012:mfa/alice: ", wantHint: true},
+		{name: "question mark", prompt: "Open the browser to log in?  \n", wantHint: true},
+		{name: "colon, then white space", prompt: "Password:\t\r\n", wantHint: true},
+		{name: "no prompt", prompt: "waiting for the broker...\n"},
+		{name: "nothing on stderr"},
+		{name: "already interactive", prompt: "Enter MFA code: ", interactive: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exe := helper(t, "prompt", "PROMPT", tt.prompt)
+			args := []string{"check", "--timeout", "300ms", "--", exe}
+			if tt.interactive {
+				args = []string{"check", "--interactive", "--timeout", "300ms", "--", exe}
+			}
+			a := testApp
+			a.stdin = strings.NewReader("")
+			var out, errOut bytes.Buffer
+			code := a.run(context.Background(), args, &out, &errOut)
+			if code != exitFail || !strings.Contains(out.String(), "killed at the 300ms timeout") {
+				t.Fatalf("status %d; want %d and a timeout:\n%s", code, exitFail, out.String())
+			}
+			if got := strings.Contains(out.String(), hint); got != tt.wantHint {
+				t.Errorf("report has the --interactive hint: %v; want %v:\n%s", got, tt.wantHint, out.String())
+			}
+		})
 	}
 }
