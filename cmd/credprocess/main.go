@@ -14,7 +14,7 @@
 //
 // Usage:
 //
-//	credprocess check [FLAGS] [--profile P]
+//	credprocess check [FLAGS] [--profile P] [--assume]
 //	credprocess check [FLAGS] --shell 'COMMAND LINE'
 //	credprocess check [FLAGS] -- PROGRAM ARGS...
 //	credprocess cache [FLAGS] -- PROGRAM ARGS...
@@ -27,7 +27,19 @@
 //     SDK's own loader (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are
 //     honoured; P is [profile P] in the config file) and run by the shell,
 //     as aws-sdk-go-v2's processcreds runs it (the AWS CLI runs it without
-//     a shell).
+//     a shell). A profile that assumes a role with source_profile is
+//     followed down its chain, as the SDK and credprocess.WithProfile
+//     follow it, to the credential_process at its end; the report lists
+//     the chain: each profile, its role ARN, session name and external id,
+//     and the command. A chain that ends in other credentials (static keys,
+//     credential_source, SSO, web identity) fails, naming the SDK's
+//     provider that would sign instead. With --assume, check then assumes
+//     each role of the chain with STS, from the command's credentials, and
+//     calls GetCallerIdentity with the last set, with STS clients
+//     configured as config.LoadDefaultConfig configures them for P (region,
+//     AWS_ENDPOINT_URL_STS, the profile's endpoint_url and services
+//     section): the report gives the identity, or the hop that failed with
+//     AWS's error code. Without --assume nothing calls AWS.
 //   - --shell LINE: a command line run by the shell (sh -c on Unix,
 //     cmd.exe /D /C "LINE" on Windows), written as in ~/.aws/config.
 //   - -- PROGRAM ARGS...: a program run directly with its arguments, no
@@ -66,8 +78,9 @@
 // characters are shown as Go escapes (\x1b, \n, \u202e); in JSON, values
 // are exact once decoded and such characters are escaped as \uXXXX.
 //
-// Exit status: 0 when the output is valid and unexpired, 1 when a check
-// fails, 2 for a usage error.
+// Exit status: 0 when the output is valid and unexpired (and, with
+// --assume, every STS call succeeded), 1 when a check fails, 2 for a usage
+// error.
 package main
 
 import (
@@ -87,7 +100,7 @@ import (
 )
 
 const usage = `usage:
-  credprocess check [FLAGS] [--profile P]
+  credprocess check [FLAGS] [--profile P] [--assume]
   credprocess check [FLAGS] --shell 'COMMAND LINE'
   credprocess check [FLAGS] -- PROGRAM ARGS...
   credprocess cache [FLAGS] -- PROGRAM ARGS...   (see credprocess cache --help)
@@ -95,8 +108,12 @@ const usage = `usage:
 Runs a credential_process command as the credprocess library does and
 reports whether its output is valid, without printing secrets. With no
 command, checks the credential_process of the profile the SDK would use:
-AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default".
-Exit status: 0 valid and unexpired, 1 a check failed, 2 usage error.
+AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default". A profile that
+assumes a role with source_profile is followed, as the SDK does, to the
+credential_process at the end of its chain; --assume then assumes each
+role with STS and calls GetCallerIdentity. Nothing else calls AWS.
+Exit status: 0 valid and unexpired (with --assume: and every STS call
+succeeded), 1 a check failed, 2 usage error.
 `
 
 const (
@@ -199,6 +216,7 @@ type checkOptions struct {
 	json        bool
 	interactive bool
 	showCommand bool
+	assume      bool
 }
 
 // flags holds the check subcommand's flag values.
@@ -207,6 +225,7 @@ type flags struct {
 	profile, shell                 *string
 	timeout                        *time.Duration
 	json, interactive, showCommand *bool
+	assume                         *bool
 }
 
 // newFlags returns the check subcommand's flags. Parsing prints nothing:
@@ -225,6 +244,8 @@ func newFlags() flags {
 			"give the command this terminal's stdin and show its stderr as it runs, for producers that prompt (MFA, browser login)"),
 		showCommand: fs.Bool("show-command", false,
 			"show the command as it runs, arguments included (off by default: they can hold secrets)"),
+		assume: fs.Bool("assume", false,
+			"also assume each role of the profile's source_profile chain with STS, and call GetCallerIdentity with the final credentials (calls AWS; without it nothing does)"),
 	}
 }
 
@@ -234,7 +255,7 @@ func parseCheck(args []string) (target, checkOptions, error) {
 	if err := fs.Parse(args); err != nil {
 		return target{}, checkOptions{}, twoDashes(err)
 	}
-	opts := checkOptions{timeout: *fs.timeout, json: *fs.json, interactive: *fs.interactive, showCommand: *fs.showCommand}
+	opts := checkOptions{timeout: *fs.timeout, json: *fs.json, interactive: *fs.interactive, showCommand: *fs.showCommand, assume: *fs.assume}
 	if opts.timeout <= 0 {
 		return target{}, opts, fmt.Errorf("--timeout must be positive, not %v", opts.timeout)
 	}
@@ -266,6 +287,8 @@ func parseCheck(args []string) (target, checkOptions, error) {
 	switch {
 	case given > 1:
 		return target{}, opts, errors.New("give only one of --profile, --shell or a command after --")
+	case opts.assume && (*fs.shell != "" || len(rest) > 0):
+		return target{}, opts, errors.New("--assume follows a profile's roles: give it with --profile, or with no command for AWS_PROFILE")
 	case len(rest) == 1 && strings.ContainsAny(rest[0], " \t") && !isFile(rest[0]):
 		return target{}, opts, errors.New("one argument with spaces after --: to run a command line through the shell, use --shell 'COMMAND LINE'")
 	case len(rest) > 0:

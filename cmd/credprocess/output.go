@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/profiles"
 )
 
 // writeJSON prints r as one indented JSON object. Every value decodes to
@@ -81,6 +82,22 @@ func writeText(w io.Writer, r *report) error {
 	}
 	fmt.Fprintln(tw)
 
+	if showChain(r) {
+		fmt.Fprintf(tw, "Chain of profile %q, as the SDK resolves it\n", shown(r.Profile))
+		for i, h := range r.Chain {
+			row("  ", "profile", shown(h.Profile))
+			if h.RoleARN != "" && (i < len(r.Chain)-1 || h.Credentials != sourceWords[profiles.SourceWebIdentity].key) {
+				row("  ", "role", shown(h.RoleARN)+roleSettings(h))
+			}
+		}
+		if end := r.Chain[len(r.Chain)-1]; end.Credentials == sourceWords[profiles.SourceProcess].key {
+			row("  ", "command", shown(r.Program)+" (credential_process)")
+		} else {
+			row("  ", "credentials", sourceText(end))
+		}
+		fmt.Fprintln(tw)
+	}
+
 	fmt.Fprintln(tw, "Checks")
 	var failed *check
 	for i, c := range r.Checks {
@@ -99,7 +116,11 @@ func writeText(w io.Writer, r *report) error {
 
 	if r.AccessKeyID != "" {
 		fmt.Fprintln(tw)
-		fmt.Fprintln(tw, "Credentials")
+		if showChain(r) {
+			fmt.Fprintf(tw, "Credentials from the command, for profile %q\n", shown(r.Chain[len(r.Chain)-1].Profile))
+		} else {
+			fmt.Fprintln(tw, "Credentials")
+		}
 		row("  ", "Access key id", shown(r.AccessKeyID))
 		row("  ", "Session token", map[bool]string{true: "present", false: "absent"}[r.SessionToken])
 		if r.AccountID != "" {
@@ -111,6 +132,16 @@ func writeText(w io.Writer, r *report) error {
 			row("  ", "Expires (UTC)", r.Expiration)
 			row("  ", "Expires (local)", r.ExpirationLocal)
 			row("  ", "Time to live", timeToLive(r))
+		}
+	}
+	if r.Identity != "" || r.STSEndpoint != "" {
+		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, "STS")
+		if r.Identity != "" {
+			row("  ", "Identity", shown(r.Identity))
+		}
+		if r.STSEndpoint != "" {
+			row("  ", "Endpoint", shown(r.STSEndpoint))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -130,8 +161,12 @@ func writeText(w io.Writer, r *report) error {
 	fmt.Fprintln(w)
 	var err error
 	switch {
+	case r.OK && r.Identity != "":
+		_, err = fmt.Fprintf(w, "OK: valid, unexpired credentials; profile %q signs as %s\n", shown(r.Profile), shown(r.Identity))
 	case r.OK:
 		_, err = fmt.Fprintln(w, "OK: valid, unexpired credentials")
+	case failed != nil && failed.Profile != "":
+		_, err = fmt.Fprintf(w, "FAIL: %s: %s\n", shown(failed.Name), shown(failed.Detail))
 	case failed != nil && failed.Field != "":
 		_, err = fmt.Fprintf(w, "FAIL: %s: %s\n", shown(failed.Field), shown(failed.Detail))
 	case failed != nil:
@@ -165,10 +200,50 @@ func shown(s string, keep ...rune) string {
 	return b.String()
 }
 
+// showChain reports whether the text report lists r's chain: when it has
+// more than the profile the command line already names.
+func showChain(r *report) bool {
+	if len(r.Chain) == 0 {
+		return false
+	}
+	end := r.Chain[len(r.Chain)-1]
+	return len(r.Chain) > 1 || end.RoleARN != "" || end.Credentials != sourceWords[profiles.SourceProcess].key
+}
+
+// roleSettings is what AssumeRole sends besides the role.
+func roleSettings(h hop) string {
+	session := "session chosen by the SDK"
+	if h.RoleSessionName != "" {
+		session = "session " + shown(h.RoleSessionName)
+	}
+	if h.ExternalID != "" {
+		session += ", external id " + shown(h.ExternalID)
+	}
+	if h.MFA {
+		session += ", MFA code needed"
+	}
+	return " (" + session + ")"
+}
+
+// sourceText says where the last hop of a chain that runs no
+// credential_process takes its credentials.
+func sourceText(h hop) string {
+	for _, w := range sourceWords {
+		if w.key == h.Credentials {
+			return w.what
+		}
+	}
+	return shown(h.Credentials)
+}
+
 func describeSource(r *report) string {
 	switch r.Source {
 	case kindProfile:
-		return fmt.Sprintf("credential_process of profile %q, run by the shell", r.Profile)
+		profile := r.Profile
+		if len(r.Chain) > 0 {
+			profile = r.Chain[len(r.Chain)-1].Profile
+		}
+		return fmt.Sprintf("credential_process of profile %q, run by the shell", profile)
 	case kindShell:
 		return "run by the shell"
 	default:

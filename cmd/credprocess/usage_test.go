@@ -21,6 +21,8 @@ func TestCheckUsage(t *testing.T) {
 		{"profile and command", []string{"check", "--profile", "dev", "--", p, "valid"}, 2, "give only one of --profile, --shell or a command after --"},
 		{"shell and command", []string{"check", "--shell", "true", "--", p, "valid"}, 2, "give only one of --profile, --shell or a command after --"},
 		{"profile and shell", []string{"check", "--profile", "dev", "--shell", "true"}, 2, "give only one of --profile, --shell or a command after --"},
+		{"--assume with --shell", []string{"check", "--assume", "--shell", "true"}, 2, "--assume follows a profile's roles"},
+		{"--assume with a command", []string{"check", "--assume", "--", p, "valid"}, 2, "--assume follows a profile's roles"},
 		{"command line after --", []string{"check", "--", "aws-vault export --format=json dev"}, 2, "use --shell"},
 		{"zero timeout", []string{"check", "--timeout", "0s", "--", p, "valid"}, 2, "--timeout must be positive"},
 		{"empty --shell", []string{"check", "--shell", ""}, 2, "--shell needs a command line"},
