@@ -480,3 +480,31 @@ func TestScrub(t *testing.T) {
 		t.Errorf("scrub() = %q; want %q", got, want)
 	}
 }
+
+// TestCheckAssumeText: the text report gives the identity and the
+// endpoint, or ends naming the hop that failed and AWS's error code.
+func TestCheckAssumeText(t *testing.T) {
+	srv := chainSetup(t, true)
+	stdout, _, code := cli(t, "check", "--profile", "app", "--assume")
+	for _, w := range []string{
+		"  ok  STS AssumeRole for profile \"mid\"\n  ok  STS AssumeRole for profile \"app\"\n  ok  STS GetCallerIdentity with the credentials of profile \"app\"\n",
+		"\nSTS\n  Identity  arn:aws:sts::123456789012:assumed-role/app/app-session\n  Endpoint  " + srv.URL() + "\n",
+		"\nOK: valid, unexpired credentials; profile \"app\" signs as arn:aws:sts::123456789012:assumed-role/app/app-session\n",
+	} {
+		if code != exitOK || !strings.Contains(stdout, w) {
+			t.Errorf("status %d; report does not contain %q:\n%s", code, w, stdout)
+		}
+	}
+
+	srv.Expire(helperKey)
+	stdout, _, code = cli(t, "check", "--profile", "app", "--assume")
+	for _, w := range []string{
+		"  FAIL  STS AssumeRole for profile \"mid\": ExpiredToken: The security token included in the request is expired (HTTP 403)\n" +
+			"  -     STS AssumeRole for profile \"app\"\n",
+		"\nFAIL: STS AssumeRole for profile \"mid\": ExpiredToken: The security token included in the request is expired (HTTP 403)\n",
+	} {
+		if code != exitFail || !strings.Contains(stdout, w) {
+			t.Errorf("status %d; report does not contain %q:\n%s", code, w, stdout)
+		}
+	}
+}
