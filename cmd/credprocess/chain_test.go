@@ -130,7 +130,8 @@ func chainSetup(t *testing.T, stsEnv bool) *awstest.Server {
 	exe := helper(t, "creds", "KEY", helperKey)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config")
-	if err := os.WriteFile(cfg, []byte(chainConfig("'"+exe+"' --role "+plantedArg, srv.URL())), 0o600); err != nil {
+	// Double quotes read the same to sh and to cmd.exe.
+	if err := os.WriteFile(cfg, []byte(chainConfig(`"`+exe+`" --role `+plantedArg, srv.URL())), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("AWS_CONFIG_FILE", cfg)
