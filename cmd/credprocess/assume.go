@@ -65,7 +65,7 @@ func (a app) assume(ctx context.Context, profile string, chain profiles.Chain, c
 	fail := func(i int, err error) stsOutcome {
 		out.failed = i
 		out.code, out.detail = stsFailure(err)
-		out.detail = scrub(out.detail, secrets)
+		out.detail = redactSecrets(out.detail, secrets)
 		if p := endpoint.Load(); p != nil {
 			out.endpoint = *p
 		}
@@ -178,9 +178,9 @@ func stsFailure(err error) (code, detail string) {
 	return "", plain(err)
 }
 
-// scrub replaces every secret of secrets in s: an endpoint's message can
-// quote the request it refused, security token included.
-func scrub(s string, secrets []string) string {
+// redactSecrets replaces every secret of secrets in s: an endpoint's
+// message can quote the request it refused, security token included.
+func redactSecrets(s string, secrets []string) string {
 	for _, v := range secrets {
 		if len(v) >= 8 {
 			s = strings.ReplaceAll(s, v, "[redacted]")

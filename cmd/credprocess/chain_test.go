@@ -473,12 +473,12 @@ func TestCheckAssumeMFA(t *testing.T) {
 	}
 }
 
-func TestScrub(t *testing.T) {
+func TestRedactSecrets(t *testing.T) {
 	secrets := []string{plantedSecret, plantedToken, "", "short"}
 	msg := "The Canonical String for this request should have been 'x-amz-security-token:" + plantedToken + "' " + plantedSecret + " short"
 	want := "The Canonical String for this request should have been 'x-amz-security-token:[redacted]' [redacted] short"
-	if got := scrub(msg, secrets); got != want {
-		t.Errorf("scrub() = %q; want %q", got, want)
+	if got := redactSecrets(msg, secrets); got != want {
+		t.Errorf("redactSecrets() = %q; want %q", got, want)
 	}
 }
 
