@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
@@ -96,4 +97,61 @@ func credentialSource(p *config.SharedConfig) string {
 		return "credential_source = EcsContainer (the SDK's endpointcreds.Provider)"
 	}
 	return "credential_source, with a value the SDK rejects (it takes Environment, Ec2InstanceMetadata or EcsContainer)"
+}
+
+// showChain reports whether the text report lists r's chain: when it has
+// more than the profile the command line already names.
+func showChain(r *report) bool {
+	if len(r.Chain) == 0 {
+		return false
+	}
+	end := r.Chain[len(r.Chain)-1]
+	return len(r.Chain) > 1 || end.RoleARN != "" || end.Credentials != sourceWords[profiles.SourceProcess].key
+}
+
+// roleSettings is what AssumeRole sends besides the role.
+func roleSettings(h hop) string {
+	session := "session chosen by the SDK"
+	if h.RoleSessionName != "" {
+		session = "session " + shown(h.RoleSessionName)
+	}
+	if h.ExternalID != "" {
+		session += ", external id " + shown(h.ExternalID)
+	}
+	if h.MFA {
+		session += ", MFA code needed"
+	}
+	return " (" + session + ")"
+}
+
+// sourceText says where the last hop of a chain that runs no
+// credential_process takes its credentials.
+func sourceText(h hop) string {
+	for _, w := range sourceWords {
+		if w.key == h.Credentials {
+			return w.what
+		}
+	}
+	return shown(h.Credentials)
+}
+
+// writeChain lists r's chain in the text report, from the profile down to
+// the command or the credentials it ends in, each role with what
+// AssumeRole sends.
+func writeChain(w io.Writer, r *report) {
+	fmt.Fprintf(w, "Chain of profile %q, as the SDK resolves it\n", shown(r.Profile))
+	row := func(label, value string) { fmt.Fprintf(w, "  %s\t%s\n", label, value) }
+	for i, h := range r.Chain {
+		row("profile", shown(h.Profile))
+		// A web identity profile assumes its role_arn with the token: no
+		// AssumeRole of its own.
+		if h.RoleARN != "" && (i < len(r.Chain)-1 || h.Credentials != sourceWords[profiles.SourceWebIdentity].key) {
+			row("role", shown(h.RoleARN)+roleSettings(h))
+		}
+	}
+	if end := r.Chain[len(r.Chain)-1]; end.Credentials == sourceWords[profiles.SourceProcess].key {
+		row("command", shown(r.Program)+" (credential_process)")
+	} else {
+		row("credentials", sourceText(end))
+	}
 }

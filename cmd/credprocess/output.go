@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
-	"github.com/seed-dcc28122/credprocess/internal/profiles"
 )
 
 // writeJSON prints r as one indented JSON object. Every value decodes to
@@ -83,18 +82,7 @@ func writeText(w io.Writer, r *report) error {
 	fmt.Fprintln(tw)
 
 	if showChain(r) {
-		fmt.Fprintf(tw, "Chain of profile %q, as the SDK resolves it\n", shown(r.Profile))
-		for i, h := range r.Chain {
-			row("  ", "profile", shown(h.Profile))
-			if h.RoleARN != "" && (i < len(r.Chain)-1 || h.Credentials != sourceWords[profiles.SourceWebIdentity].key) {
-				row("  ", "role", shown(h.RoleARN)+roleSettings(h))
-			}
-		}
-		if end := r.Chain[len(r.Chain)-1]; end.Credentials == sourceWords[profiles.SourceProcess].key {
-			row("  ", "command", shown(r.Program)+" (credential_process)")
-		} else {
-			row("  ", "credentials", sourceText(end))
-		}
+		writeChain(tw, r)
 		fmt.Fprintln(tw)
 	}
 
@@ -198,42 +186,6 @@ func shown(s string, keep ...rune) string {
 		i += n
 	}
 	return b.String()
-}
-
-// showChain reports whether the text report lists r's chain: when it has
-// more than the profile the command line already names.
-func showChain(r *report) bool {
-	if len(r.Chain) == 0 {
-		return false
-	}
-	end := r.Chain[len(r.Chain)-1]
-	return len(r.Chain) > 1 || end.RoleARN != "" || end.Credentials != sourceWords[profiles.SourceProcess].key
-}
-
-// roleSettings is what AssumeRole sends besides the role.
-func roleSettings(h hop) string {
-	session := "session chosen by the SDK"
-	if h.RoleSessionName != "" {
-		session = "session " + shown(h.RoleSessionName)
-	}
-	if h.ExternalID != "" {
-		session += ", external id " + shown(h.ExternalID)
-	}
-	if h.MFA {
-		session += ", MFA code needed"
-	}
-	return " (" + session + ")"
-}
-
-// sourceText says where the last hop of a chain that runs no
-// credential_process takes its credentials.
-func sourceText(h hop) string {
-	for _, w := range sourceWords {
-		if w.key == h.Credentials {
-			return w.what
-		}
-	}
-	return shown(h.Credentials)
 }
 
 func describeSource(r *report) string {
