@@ -81,7 +81,7 @@ func parseCache(args []string) (target, cacheOptions, error) {
 	list := fs.Bool("list", false, "list the entries: program, masked key id, expiry and refresh moment")
 	clearAll := fs.Bool("clear", false, "remove every entry (lock files stay)")
 	if err := fs.Parse(args); err != nil {
-		return target{}, cacheOptions{}, err
+		return target{}, cacheOptions{}, twoDashes(err)
 	}
 	o := cacheOptions{dir: *dir, window: *window, timeout: *timeout, list: *list, clear: *clearAll}
 	switch *strat {

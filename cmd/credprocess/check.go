@@ -7,7 +7,10 @@ import (
 	"io"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/profiles"
 	"github.com/seed-dcc28122/credprocess/internal/redact"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
@@ -37,10 +40,12 @@ const (
 
 // check is one line of the report. Detail never quotes the output.
 type check struct {
-	Name   string `json:"name"`
-	Field  string `json:"field,omitempty"`
-	Status string `json:"status"`
-	Detail string `json:"detail,omitempty"`
+	Name    string `json:"name"`
+	Field   string `json:"field,omitempty"`
+	Profile string `json:"profile,omitempty"` // the profile of the chain an STS call was for
+	Status  string `json:"status"`
+	Code    string `json:"code,omitempty"` // AWS's error code, when an STS call failed with one
+	Detail  string `json:"detail,omitempty"`
 }
 
 // report is what check found. It holds no secret: the access key id is
@@ -49,6 +54,7 @@ type report struct {
 	OK             bool    `json:"ok"`
 	Source         string  `json:"source"`
 	Profile        string  `json:"profile,omitempty"`
+	Chain          []hop   `json:"chain,omitempty"` // the profile's source_profile chain, the profile first
 	Program        string  `json:"program,omitempty"`
 	Command        string  `json:"command,omitempty"` // only with --show-command: it may hold secrets
 	Checks         []check `json:"checks"`
@@ -63,6 +69,11 @@ type report struct {
 	Expiration      string `json:"expiration,omitempty"`       // RFC 3339, UTC; empty when the credentials never expire
 	ExpirationLocal string `json:"expiration_local,omitempty"` // RFC 3339, local time
 	TTLSeconds      int64  `json:"ttl_seconds,omitempty"`      // negative once expired
+
+	// With --assume: the ARN STS GetCallerIdentity gave for the chain's
+	// final credentials, and where the STS requests went.
+	Identity    string `json:"identity,omitempty"`
+	STSEndpoint string `json:"sts_endpoint,omitempty"`
 }
 
 // The checks in the order execjson.Parse makes them, so that everything
@@ -76,6 +87,7 @@ const (
 	chkSecret
 	chkExpirationFormat
 	chkUnexpired
+	chkAssume // then one more per STS call of --assume
 )
 
 func newChecks() []check {
@@ -92,19 +104,36 @@ func newChecks() []check {
 }
 
 // check runs the command as provider.New would and fills in the report.
+// For a profile, the command is the credential_process its
+// source_profile chain ends in; with opts.assume, the chain's roles are
+// then assumed with STS.
 func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.Writer) *report {
 	r := &report{Source: t.kind, Profile: t.profile, ExitCode: -1, Checks: newChecks()}
 	cmd := execjson.Command{Shell: t.shell, Args: t.args, Timeout: opts.timeout, MaxOutput: provider.DefaultMaxOutputBytes}
 	if opts.interactive {
 		cmd.Stdin, cmd.Stderr = a.stdin, stderr
 	}
+	var chain profiles.Chain
 	if t.kind == kindProfile {
-		line, err := provider.CommandFromProfile(ctx, t.profile)
+		var err error
+		chain, err = profiles.LoadChain(ctx, "check", t.profile)
 		if err != nil {
-			r.finish(chkProfile, "", err.Error())
+			r.finish(chkProfile, "", plain(err))
+			return r
+		}
+		r.Chain = hops(chain)
+		if len(chain) > 1 {
+			r.Checks[chkProfile].Name = "source_profile chain ends in a credential_process"
+		}
+		line, ok := chain.Process()
+		if !ok {
+			r.finish(chkProfile, "", notProcess(chain))
 			return r
 		}
 		cmd.Shell = line
+		if opts.assume {
+			r.Checks = append(r.Checks, assumeChecks(t.profile, chain)...)
+		}
 	} else {
 		r.Checks = r.Checks[chkRun:]
 	}
@@ -123,12 +152,15 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 		r.ExitCode, r.RunTimeSeconds, r.Stderr = pe.ExitCode, pe.Duration.Seconds(), pe.Stderr
 		if r.NeverStarted = neverStarted(pe); r.NeverStarted {
 			r.RunTimeSeconds = 0
-			r.finish(chkRun, "", "never started: "+pe.Err.Error())
+			r.finish(chkRun, "", "never started: "+startError(pe.Err))
 			return r
 		}
 		detail := processDetail(pe, opts.timeout)
 		if cmd.Shell != "" {
 			detail += shellExit(pe.ExitCode)
+		}
+		if pe.Timeout() && !opts.interactive && promptLike(pe.Stderr) {
+			detail += ": its stderr ends like a prompt; if it waits for an answer (an MFA code), run check with --interactive"
 		}
 		r.finish(chkRun, "", detail)
 		return r
@@ -155,6 +187,20 @@ func (a app) check(ctx context.Context, t target, opts checkOptions, stderr io.W
 	case err == nil:
 		if !creds.CanExpire {
 			r.Checks[r.index(chkExpirationFormat)].Detail = "absent: the credentials never expire"
+		}
+		if opts.assume && chain != nil {
+			ctx, cancel := context.WithTimeout(ctx, opts.timeout)
+			defer cancel()
+			out := a.assume(ctx, t.profile, chain, aws.Credentials{
+				AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
+				AccountID: creds.AccountID, CanExpire: creds.CanExpire, Expires: creds.Expires,
+			}, opts.interactive, stderr)
+			r.Identity, r.STSEndpoint = out.identity, out.endpoint
+			if out.failed >= 0 {
+				r.finish(chkAssume+out.failed, "", out.detail)
+				r.Checks[r.index(chkAssume+out.failed)].Code = out.code
+				return r
+			}
 		}
 		r.finish(-1, "", "")
 	case oe == nil:
@@ -216,7 +262,10 @@ func (r *report) finish(failed int, field, detail string) {
 // index is the position of check id in r.Checks, which lacks the profile
 // check when no profile was read.
 func (r *report) index(id int) int {
-	return id - (len(newChecks()) - len(r.Checks))
+	if r.Source != kindProfile {
+		return id - chkRun
+	}
+	return id
 }
 
 // processDetail says why the run failed, without stderr (the report shows
@@ -232,6 +281,6 @@ func processDetail(pe *execjson.RunError, timeout time.Duration) string {
 	case errors.Is(pe, context.Canceled), errors.Is(pe, execjson.ErrInterrupted):
 		return "interrupted"
 	default:
-		return pe.Err.Error()
+		return plain(pe.Err)
 	}
 }

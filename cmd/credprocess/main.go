@@ -14,7 +14,7 @@
 //
 // Usage:
 //
-//	credprocess check [FLAGS] [--profile P]
+//	credprocess check [FLAGS] [--profile P] [--assume]
 //	credprocess check [FLAGS] --shell 'COMMAND LINE'
 //	credprocess check [FLAGS] -- PROGRAM ARGS...
 //	credprocess cache [FLAGS] -- PROGRAM ARGS...
@@ -27,7 +27,19 @@
 //     SDK's own loader (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are
 //     honoured; P is [profile P] in the config file) and run by the shell,
 //     as aws-sdk-go-v2's processcreds runs it (the AWS CLI runs it without
-//     a shell).
+//     a shell). A profile that assumes a role with source_profile is
+//     followed down its chain, as the SDK and credprocess.WithProfile
+//     follow it, to the credential_process at its end; the report lists
+//     the chain: each profile, its role ARN, session name and external id,
+//     and the command. A chain that ends in other credentials (static keys,
+//     credential_source, SSO, web identity) fails, naming the SDK's
+//     provider that would sign instead. With --assume, check then assumes
+//     each role of the chain with STS, from the command's credentials, and
+//     calls GetCallerIdentity with the last set, with STS clients
+//     configured as config.LoadDefaultConfig configures them for P (region,
+//     AWS_ENDPOINT_URL_STS, the profile's endpoint_url and services
+//     section): the report gives the identity, or the hop that failed with
+//     AWS's error code. Without --assume nothing calls AWS.
 //   - --shell LINE: a command line run by the shell (sh -c on Unix,
 //     cmd.exe /D /C "LINE" on Windows), written as in ~/.aws/config.
 //   - -- PROGRAM ARGS...: a program run directly with its arguments, no
@@ -66,8 +78,9 @@
 // characters are shown as Go escapes (\x1b, \n, \u202e); in JSON, values
 // are exact once decoded and such characters are escaped as \uXXXX.
 //
-// Exit status: 0 when the output is valid and unexpired, 1 when a check
-// fails, 2 for a usage error.
+// Exit status: 0 when the output is valid and unexpired (and, with
+// --assume, every STS call succeeded), 1 when a check fails, 2 for a usage
+// error.
 package main
 
 import (
@@ -78,6 +91,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"time"
 
@@ -86,15 +100,20 @@ import (
 )
 
 const usage = `usage:
-  credprocess check [FLAGS] [--profile P]
+  credprocess check [FLAGS] [--profile P] [--assume]
   credprocess check [FLAGS] --shell 'COMMAND LINE'
   credprocess check [FLAGS] -- PROGRAM ARGS...
   credprocess cache [FLAGS] -- PROGRAM ARGS...   (see credprocess cache --help)
 
 Runs a credential_process command as the credprocess library does and
 reports whether its output is valid, without printing secrets. With no
-command, checks the credential_process of AWS_PROFILE (or "default").
-Exit status: 0 valid and unexpired, 1 a check failed, 2 usage error.
+command, checks the credential_process of the profile the SDK would use:
+AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default". A profile that
+assumes a role with source_profile is followed, as the SDK does, to the
+credential_process at the end of its chain; --assume then assumes each
+role with STS and calls GetCallerIdentity. Nothing else calls AWS.
+Exit status: 0 valid and unexpired (with --assume: and every STS call
+succeeded), 1 a check failed, 2 usage error.
 `
 
 const (
@@ -170,9 +189,26 @@ func (a app) run(ctx context.Context, args []string, stdout, stderr io.Writer) i
 // printUsage writes the usage and every flag of check.
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, usage+"\nflags:\n")
-	fs := newFlags()
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, newFlags().FlagSet)
+}
+
+// printFlags lists the flags of fs as flag.PrintDefaults does, but with
+// two dashes, as the README and the error messages write them: the flag
+// package accepts both, and prints only one.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, text := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		switch f.DefValue {
+		case "", "false", "0", "0s":
+		default:
+			text += fmt.Sprintf(" (default %v)", f.DefValue)
+		}
+		fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(text, "\n", "\n    \t"))
+	})
 }
 
 type checkOptions struct {
@@ -180,6 +216,7 @@ type checkOptions struct {
 	json        bool
 	interactive bool
 	showCommand bool
+	assume      bool
 }
 
 // flags holds the check subcommand's flag values.
@@ -188,6 +225,7 @@ type flags struct {
 	profile, shell                 *string
 	timeout                        *time.Duration
 	json, interactive, showCommand *bool
+	assume                         *bool
 }
 
 // newFlags returns the check subcommand's flags. Parsing prints nothing:
@@ -198,7 +236,7 @@ func newFlags() flags {
 	fs.Usage = func() {}
 	return flags{
 		FlagSet: fs,
-		profile: fs.String("profile", "", "check the credential_process of this `profile` (default AWS_PROFILE, else \"default\")"),
+		profile: fs.String("profile", "", "check the credential_process of this `profile` (default AWS_PROFILE, else AWS_DEFAULT_PROFILE, else \"default\")"),
 		shell:   fs.String("shell", "", "check this shell `command line`, run as credential_process lines are"),
 		timeout: fs.Duration("timeout", provider.DefaultTimeout, "kill the command after this `duration`"),
 		json:    fs.Bool("json", false, "print the report as JSON"),
@@ -206,6 +244,8 @@ func newFlags() flags {
 			"give the command this terminal's stdin and show its stderr as it runs, for producers that prompt (MFA, browser login)"),
 		showCommand: fs.Bool("show-command", false,
 			"show the command as it runs, arguments included (off by default: they can hold secrets)"),
+		assume: fs.Bool("assume", false,
+			"also assume each role of the profile's source_profile chain with STS, and call GetCallerIdentity with the final credentials (calls AWS; without it nothing does)"),
 	}
 }
 
@@ -213,9 +253,9 @@ func newFlags() flags {
 func parseCheck(args []string) (target, checkOptions, error) {
 	fs := newFlags()
 	if err := fs.Parse(args); err != nil {
-		return target{}, checkOptions{}, err
+		return target{}, checkOptions{}, twoDashes(err)
 	}
-	opts := checkOptions{timeout: *fs.timeout, json: *fs.json, interactive: *fs.interactive, showCommand: *fs.showCommand}
+	opts := checkOptions{timeout: *fs.timeout, json: *fs.json, interactive: *fs.interactive, showCommand: *fs.showCommand, assume: *fs.assume}
 	if opts.timeout <= 0 {
 		return target{}, opts, fmt.Errorf("--timeout must be positive, not %v", opts.timeout)
 	}
@@ -246,7 +286,9 @@ func parseCheck(args []string) (target, checkOptions, error) {
 	}
 	switch {
 	case given > 1:
-		return target{}, opts, errors.New("give one of --profile, --shell or a command after --")
+		return target{}, opts, errors.New("give only one of --profile, --shell or a command after --")
+	case opts.assume && (*fs.shell != "" || len(rest) > 0):
+		return target{}, opts, errors.New("--assume follows a profile's roles: give it with --profile, or with no command for AWS_PROFILE")
 	case len(rest) == 1 && strings.ContainsAny(rest[0], " \t") && !isFile(rest[0]):
 		return target{}, opts, errors.New("one argument with spaces after --: to run a command line through the shell, use --shell 'COMMAND LINE'")
 	case len(rest) > 0:
@@ -258,6 +300,19 @@ func parseCheck(args []string) (target, checkOptions, error) {
 	default:
 		return target{kind: kindProfile, profile: profiles.EnvProfile()}, opts, nil
 	}
+}
+
+// flagName is a flag as the flag package names it in its errors, with one
+// dash.
+var flagName = regexp.MustCompile(`(: |for |flag )-([a-zA-Z])`)
+
+// twoDashes returns a flag parsing error with its flag written with two
+// dashes, as the help and the README write them.
+func twoDashes(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errors.New(flagName.ReplaceAllString(err.Error(), "${1}--${2}"))
 }
 
 func isFile(path string) bool {

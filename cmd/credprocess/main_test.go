@@ -242,7 +242,7 @@ func TestCheckProfile(t *testing.T) {
 		{name: "AWS_PROFILE", env: "broken", wantProfile: "broken", wantCode: 1, wantStatus: "pppfssss"},
 		{name: "flag beats AWS_PROFILE", args: []string{"--profile", "default"}, env: "broken", wantProfile: "default", wantStatus: "pppppppp"},
 		{name: "missing", args: []string{"--profile", "nope"}, wantProfile: "nope", wantCode: 1, wantStatus: "fsssssss", wantDetail: "profile not found"},
-		{name: "no credential_process", args: []string{"--profile", "empty"}, wantProfile: "empty", wantCode: 1, wantStatus: "fsssssss", wantDetail: "no credential_process"},
+		{name: "no credential_process", args: []string{"--profile", "empty"}, wantProfile: "empty", wantCode: 1, wantStatus: "fsssssss", wantDetail: "not a credential_process chain: profile \"empty\" sets no credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -21,8 +27,20 @@ func TestCheckMessages(t *testing.T) {
 		{
 			name:    "program that does not exist never started",
 			args:    []string{"--", missing},
-			want:    []string{"Exit code  none: it never started\n", "FAIL: never started: "},
-			notWant: []string{"did not exit on its own", "Run time"},
+			want:    []string{"Exit code  none: it never started\n", "FAIL: never started: " + missing + ": no such file or directory\n"},
+			notWant: []string{"did not exit on its own", "Run time", "fork/exec"},
+		},
+		{
+			name:    "program not on PATH",
+			args:    []string{"--", "no-such-producer-on-path"},
+			want:    []string{"FAIL: never started: \"no-such-producer-on-path\": executable file not found in $PATH\n"},
+			notWant: []string{"exec:"},
+		},
+		{
+			name:    "profile that no file defines",
+			args:    []string{"--profile", "no-such-profile"},
+			want:    []string{"FAIL: profile not found: \"no-such-profile\" in "},
+			notWant: []string{"provider:"},
 		},
 		{
 			name: "exit 127 from the shell",
@@ -48,6 +66,16 @@ func TestCheckMessages(t *testing.T) {
 			name: "text after the JSON",
 			args: []string{"--shell", `echo '{"Version":1,"AccessKeyId":"AKIDTRAILER","SecretAccessKey":"s"}'; echo done`},
 			want: []string{"FAIL: output has text after the JSON object (print it to stderr instead)\n"},
+		},
+		{
+			name: "long expired: the date and a readable span",
+			args: []string{"--shell", `echo '{"Version":1,"AccessKeyId":"AKIDOLD","SecretAccessKey":"s","Expiration":"2027-01-28T19:55:18Z"}'`},
+			want: []string{"Time to live     none: expired at 2027-01-28T19:55:18Z, 2 years 11 months ago\n"},
+		},
+		{
+			name: "long time to live",
+			args: []string{"--shell", `echo '{"Version":1,"AccessKeyId":"AKIDLONG","SecretAccessKey":"s","Expiration":"2031-03-01T00:00:00Z"}'`},
+			want: []string{"Time to live     1 year 2 months\n"},
 		},
 		{
 			name:    "arguments hidden by default",
@@ -115,6 +143,11 @@ func TestCheckHelpAndFlags(t *testing.T) {
 	if code != 2 || strings.Count(stderr, "-bogus") != 1 {
 		t.Errorf("check --bogus = status %d, stderr %q; want 2 and the error once", code, stderr)
 	}
+	for _, args := range [][]string{{"check", "-bogus"}, {"check", "--timeout", "soon"}, {"check", "--profile"}, {"cache", "-bogus"}} {
+		if _, stderr, _ := cli(t, args...); !strings.Contains(stderr, " --"+strings.TrimLeft(args[1], "-")) {
+			t.Errorf("credprocess %q: stderr %q; want the flag written --%s", args, stderr, strings.TrimLeft(args[1], "-"))
+		}
+	}
 	for _, args := range [][]string{nil, {"check", "--bogus"}, {"verify"}, {"help"}} {
 		stdout, stderr, _ := cli(t, args...)
 		for _, out := range []string{stdout, stderr} {
@@ -122,5 +155,87 @@ func TestCheckHelpAndFlags(t *testing.T) {
 				t.Errorf("credprocess %q printed an empty flags heading:\n%s", args, out)
 			}
 		}
+	}
+}
+
+// TestCheckHelpDashes: the help writes every flag with two dashes, as the
+// README and the error messages do, and names every variable that picks
+// the profile.
+func TestCheckHelpDashes(t *testing.T) {
+	help, _, _ := cli(t, "check", "--help")
+	newFlags().VisitAll(func(f *flag.Flag) {
+		if !strings.Contains(help, "\n  --"+f.Name) {
+			t.Errorf("help does not list --%s:\n%s", f.Name, help)
+		}
+	})
+	for line := range strings.SplitSeq(help, "\n") {
+		if single.MatchString(line) {
+			t.Errorf("help line %q writes a flag with one dash", line)
+		}
+	}
+	for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		if !strings.Contains(help, v) {
+			t.Errorf("help does not mention %s:\n%s", v, help)
+		}
+	}
+}
+
+// single matches a flag written with one dash.
+var single = regexp.MustCompile(`(^|[\s\[(])-[a-z]`)
+
+func TestPlain(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{errors.New("provider: profile \"p\": no credential_process"), "profile \"p\": no credential_process"},
+		{fmt.Errorf("check: %w", errors.New("credprocess: profile \"p\": source_profile cycle")), "profile \"p\": source_profile cycle"},
+		{errors.New("exited with status 3"), "exited with status 3"},
+		{errors.New("profile: the word, not a package"), "profile: the word, not a package"},
+		{errors.New("operation error STS: AssumeRole"), "operation error STS: AssumeRole"},
+	}
+	for _, tt := range tests {
+		if got := plain(tt.err); got != tt.want {
+			t.Errorf("plain(%q) = %q; want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestCheckTimeoutPrompt: a producer killed at the timeout after writing
+// what reads as a prompt gets the hint to use --interactive; one that was
+// only slow, or already had the terminal, does not.
+func TestCheckTimeoutPrompt(t *testing.T) {
+	const hint = "run check with --interactive"
+	tests := []struct {
+		name        string
+		prompt      string
+		interactive bool
+		wantHint    bool
+	}{
+		{name: "colon", prompt: "Enter MFA code for arn:aws:iam::123456789012:mfa/alice: ", wantHint: true},
+		{name: "question mark", prompt: "Open the browser to log in?  \n", wantHint: true},
+		{name: "colon, then white space", prompt: "Password:\t\r\n", wantHint: true},
+		{name: "no prompt", prompt: "waiting for the broker...\n"},
+		{name: "nothing on stderr"},
+		{name: "already interactive", prompt: "Enter MFA code: ", interactive: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exe := helper(t, "prompt", "PROMPT", tt.prompt)
+			args := []string{"check", "--timeout", "300ms", "--", exe}
+			if tt.interactive {
+				args = []string{"check", "--interactive", "--timeout", "300ms", "--", exe}
+			}
+			a := testApp
+			a.stdin = strings.NewReader("")
+			var out, errOut bytes.Buffer
+			code := a.run(context.Background(), args, &out, &errOut)
+			if code != exitFail || !strings.Contains(out.String(), "killed at the 300ms timeout") {
+				t.Fatalf("status %d; want %d and a timeout:\n%s", code, exitFail, out.String())
+			}
+			if got := strings.Contains(out.String(), hint); got != tt.wantHint {
+				t.Errorf("report has the --interactive hint: %v; want %v:\n%s", got, tt.wantHint, out.String())
+			}
+		})
 	}
 }

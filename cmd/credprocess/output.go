@@ -81,6 +81,11 @@ func writeText(w io.Writer, r *report) error {
 	}
 	fmt.Fprintln(tw)
 
+	if showChain(r) {
+		writeChain(tw, r)
+		fmt.Fprintln(tw)
+	}
+
 	fmt.Fprintln(tw, "Checks")
 	var failed *check
 	for i, c := range r.Checks {
@@ -99,7 +104,11 @@ func writeText(w io.Writer, r *report) error {
 
 	if r.AccessKeyID != "" {
 		fmt.Fprintln(tw)
-		fmt.Fprintln(tw, "Credentials")
+		if showChain(r) {
+			fmt.Fprintf(tw, "Credentials from the command, for profile %q\n", shown(r.Chain[len(r.Chain)-1].Profile))
+		} else {
+			fmt.Fprintln(tw, "Credentials")
+		}
 		row("  ", "Access key id", shown(r.AccessKeyID))
 		row("  ", "Session token", map[bool]string{true: "present", false: "absent"}[r.SessionToken])
 		if r.AccountID != "" {
@@ -110,12 +119,17 @@ func writeText(w io.Writer, r *report) error {
 		} else {
 			row("  ", "Expires (UTC)", r.Expiration)
 			row("  ", "Expires (local)", r.ExpirationLocal)
-			ttl := seconds(float64(r.TTLSeconds))
-			if ttl > 0 {
-				row("  ", "Time to live", ttl.String())
-			} else {
-				row("  ", "Time to live", "none: expired "+(-ttl).String()+" ago")
-			}
+			row("  ", "Time to live", timeToLive(r))
+		}
+	}
+	if r.Identity != "" || r.STSEndpoint != "" {
+		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, "STS")
+		if r.Identity != "" {
+			row("  ", "Identity", shown(r.Identity))
+		}
+		if r.STSEndpoint != "" {
+			row("  ", "Endpoint", shown(r.STSEndpoint))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -135,8 +149,12 @@ func writeText(w io.Writer, r *report) error {
 	fmt.Fprintln(w)
 	var err error
 	switch {
+	case r.OK && r.Identity != "":
+		_, err = fmt.Fprintf(w, "OK: valid, unexpired credentials; profile %q signs as %s\n", shown(r.Profile), shown(r.Identity))
 	case r.OK:
 		_, err = fmt.Fprintln(w, "OK: valid, unexpired credentials")
+	case failed != nil && failed.Profile != "":
+		_, err = fmt.Fprintf(w, "FAIL: %s: %s\n", shown(failed.Name), shown(failed.Detail))
 	case failed != nil && failed.Field != "":
 		_, err = fmt.Fprintf(w, "FAIL: %s: %s\n", shown(failed.Field), shown(failed.Detail))
 	case failed != nil:
@@ -173,7 +191,11 @@ func shown(s string, keep ...rune) string {
 func describeSource(r *report) string {
 	switch r.Source {
 	case kindProfile:
-		return fmt.Sprintf("credential_process of profile %q, run by the shell", r.Profile)
+		profile := r.Profile
+		if len(r.Chain) > 0 {
+			profile = r.Chain[len(r.Chain)-1].Profile
+		}
+		return fmt.Sprintf("credential_process of profile %q, run by the shell", profile)
 	case kindShell:
 		return "run by the shell"
 	default:
@@ -189,6 +211,23 @@ func statusLabel(s string) string {
 		return "FAIL"
 	default:
 		return "-"
+	}
+}
+
+// timeToLive says how long r's credentials have left, or when they
+// expired and how long ago, in calendar units past a day.
+func timeToLive(r *report) string {
+	ttl := seconds(float64(r.TTLSeconds))
+	expires, err := time.Parse(time.RFC3339, r.Expiration)
+	switch {
+	case err != nil:
+		return ttl.String()
+	case ttl <= 0:
+		return "none: expired at " + r.Expiration + ", " + span(expires, expires.Add(-ttl)) + " ago"
+	case ttl < 24*time.Hour:
+		return ttl.String()
+	default:
+		return span(expires.Add(-ttl), expires)
 	}
 }
 

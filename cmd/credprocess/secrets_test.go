@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
@@ -121,4 +122,48 @@ func secretPiece(s string) string {
 		}
 	}
 	return ""
+}
+
+// TestCheckChainSecrets: the chain, the STS calls of --assume and their
+// failures show no secret of the command, of the sets STS minted or of
+// the files, nor the command's arguments, in either format.
+func TestCheckChainSecrets(t *testing.T) {
+	tests := []struct {
+		name     string
+		profiles []string
+		prepare  func(*awstest.Server)
+	}{
+		{name: "working chains", profiles: []string{"app", "broker", "own", "generated", "mfa", "noregion", "keys", "keyed", "fromenv", "sso", "bare"}},
+		{name: "command's set expired", profiles: []string{"app", "broker"}, prepare: func(s *awstest.Server) { s.Expire(helperKey) }},
+		{name: "command's set denied", profiles: []string{"app"}, prepare: func(s *awstest.Server) { s.Deny(helperKey) }},
+		{name: "command's set unknown", profiles: []string{"app"}, prepare: func(s *awstest.Server) { s.Revoke(helperKey) }},
+		{name: "second hop refused", profiles: []string{"badrole"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := chainSetup(t, true)
+			if tt.prepare != nil {
+				tt.prepare(srv)
+			}
+			for _, profile := range tt.profiles {
+				for _, flags := range [][]string{nil, {"--assume"}, {"--json"}, {"--json", "--assume"}} {
+					args := append(append([]string{"check"}, flags...), "--profile", profile)
+					stdout, stderr, _ := cli(t, args...)
+					out := stdout + stderr
+					if piece := secretPiece(out); piece != "" {
+						t.Errorf("credprocess %q printed %q:\n%s", args[1:], piece, out)
+					}
+					for _, v := range []string{"role-secret-", "role-token-", plantedArg} {
+						if strings.Contains(out, v) {
+							t.Errorf("credprocess %q printed %q:\n%s", args[1:], v, out)
+						}
+					}
+				}
+			}
+			// Every STS call was made with a secret to keep.
+			if srv.Count() == 0 {
+				t.Error("no STS call made: the sweep covers nothing of --assume")
+			}
+		})
+	}
 }

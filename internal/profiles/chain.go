@@ -35,7 +35,44 @@ func LoadChain(ctx context.Context, prefix, profile string, optFns ...func(*conf
 // does not, the chain is the SDK's own to resolve.
 func (c Chain) Process() (string, bool) {
 	end := c[len(c)-1]
-	return end.CredentialProcess, runsProcess(end)
+	return end.CredentialProcess, c.Source() == SourceProcess
+}
+
+// Source is where the last profile of a chain takes its credentials from.
+type Source int
+
+// The sources, in the order of the SDK's precedence (resolveCredsFromProfile
+// in its config package): a profile that sets more than one uses the first.
+const (
+	SourceStaticKeys       Source = iota + 1 // aws_access_key_id and aws_secret_access_key
+	SourceCredentialSource                   // credential_source: Environment, Ec2InstanceMetadata or EcsContainer
+	SourceWebIdentity                        // web_identity_token_file
+	SourceSSO                                // sso_session, or the legacy sso_* keys
+	SourceLogin                              // login_session
+	SourceProcess                            // credential_process
+	SourceDefault                            // none of them: the container's or the instance's credentials
+)
+
+// Source returns where the chain's last profile takes its credentials
+// from, as the SDK's precedence picks among the keys it sets.
+func (c Chain) Source() Source {
+	end := c[len(c)-1]
+	sso := end.SSOSessionName != "" || end.SSORegion != "" || end.SSOAccountID != "" || end.SSOStartURL != "" || end.SSORoleName != ""
+	switch {
+	case end.Credentials.HasKeys():
+		return SourceStaticKeys
+	case end.CredentialSource != "":
+		return SourceCredentialSource
+	case end.WebIdentityTokenFile != "":
+		return SourceWebIdentity
+	case sso:
+		return SourceSSO
+	case end.LoginSession != "":
+		return SourceLogin
+	case end.CredentialProcess != "":
+		return SourceProcess
+	}
+	return SourceDefault
 }
 
 // Roles returns the profiles of the chain that set role_arn, in the order
@@ -49,15 +86,6 @@ func (c Chain) Roles() []*config.SharedConfig {
 		}
 	}
 	return roles
-}
-
-// runsProcess reports whether the SDK's precedence makes a profile at the
-// end of a source_profile chain take its credentials from its
-// credential_process.
-func runsProcess(c *config.SharedConfig) bool {
-	sso := c.SSOSessionName != "" || c.SSORegion != "" || c.SSOAccountID != "" || c.SSOStartURL != "" || c.SSORoleName != ""
-	return c.CredentialProcess != "" && !c.Credentials.HasKeys() && c.CredentialSource == "" &&
-		c.WebIdentityTokenFile == "" && !sso && c.LoginSession == ""
 }
 
 // ProcessSources returns what the SDK's chain reports to the User-Agent

@@ -38,6 +38,28 @@ sso_start_url = https://example.com/start
 [profile onkeys]
 role_arn = arn:aws:iam::123456789012:role/onkeys
 source_profile = keys
+
+[profile env]
+role_arn = arn:aws:iam::123456789012:role/env
+credential_source = Environment
+
+[profile web]
+role_arn = arn:aws:iam::123456789012:role/web
+web_identity_token_file = /var/run/token
+
+[profile login]
+login_session = arn:aws:iam::123456789012:user/alice
+
+[profile bare]
+region = us-east-1
+
+[profile onbare]
+role_arn = arn:aws:iam::123456789012:role/onbare
+source_profile = own
+
+[profile own]
+role_arn = arn:aws:iam::123456789012:role/own
+credential_process = run own
 `
 	dir := t.TempDir()
 	configFile := filepath.Join(dir, "config")
@@ -54,12 +76,18 @@ source_profile = keys
 		wantCommand string
 		wantRuns    bool
 		wantRoles   []string // in the order they are assumed
+		wantSource  Source
 	}{
-		{"base", []string{"base"}, "run base", true, nil},
-		{"top", []string{"top", "mid", "base"}, "run base", true, []string{"mid", "top"}},
-		{"keys", []string{"keys"}, "run keys", false, nil},
-		{"sso", []string{"sso"}, "run sso", false, nil},
-		{"onkeys", []string{"onkeys", "keys"}, "run keys", false, []string{"onkeys"}},
+		{"base", []string{"base"}, "run base", true, nil, SourceProcess},
+		{"top", []string{"top", "mid", "base"}, "run base", true, []string{"mid", "top"}, SourceProcess},
+		{"keys", []string{"keys"}, "run keys", false, nil, SourceStaticKeys},
+		{"sso", []string{"sso"}, "run sso", false, nil, SourceSSO},
+		{"onkeys", []string{"onkeys", "keys"}, "run keys", false, []string{"onkeys"}, SourceStaticKeys},
+		{"env", []string{"env"}, "", false, []string{"env"}, SourceCredentialSource},
+		{"web", []string{"web"}, "", false, []string{"web"}, SourceWebIdentity},
+		{"login", []string{"login"}, "", false, nil, SourceLogin},
+		{"bare", []string{"bare"}, "", false, nil, SourceDefault},
+		{"onbare", []string{"onbare", "own"}, "run own", true, []string{"own", "onbare"}, SourceProcess},
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile, func(t *testing.T) {
@@ -72,6 +100,9 @@ source_profile = keys
 			}
 			if command, runs := chain.Process(); command != tt.wantCommand || runs != tt.wantRuns {
 				t.Errorf("Process() = %q, %v; want %q, %v", command, runs, tt.wantCommand, tt.wantRuns)
+			}
+			if got := chain.Source(); got != tt.wantSource {
+				t.Errorf("Source() = %d; want %d", got, tt.wantSource)
 			}
 			if diff := cmp.Diff(tt.wantRoles, names(chain.Roles())); diff != "" {
 				t.Errorf("Roles() mismatch (-want +got):\n%s", diff)
