@@ -131,7 +131,7 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *provider {
 
 // String names the provider by program, without arguments.
 func (p *provider) String() string {
-	return "credential_process " + execjson.QuoteProgram(p.cfg.cmd.Program())
+	return "credential_process " + execjson.Quote(p.cfg.cmd.Program())
 }
 
 // Format prints the provider as String does for every verb, so that %#v
@@ -148,7 +148,7 @@ func (p *provider) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
 func (p *provider) logf(ctx context.Context, c logging.Classification, format string, v ...any) {
 	name := p.String()
 	if p.cfg.options.LogCommandLine {
-		name = "credential_process " + p.cfg.cmd.String()
+		name = "credential_process " + execjson.Quote(p.cfg.cmd.Line())
 	}
 	format = "%s: " + format
 	v = append([]any{name}, v...)

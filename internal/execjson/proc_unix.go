@@ -33,7 +33,7 @@ func command(ctx context.Context, c Command) *exec.Cmd {
 const shellPath = "/bin/sh"
 
 // shellLine renders how a command line runs, for [Command.Line].
-func shellLine(line string) string { return shellPath + " -c " + quoteWord(line) }
+func shellLine(line string) string { return shellPath + " -c " + shellQuote(line) }
 
 func killGroup(cmd *exec.Cmd) {
 	if cmd.Process != nil {

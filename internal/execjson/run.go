@@ -13,7 +13,6 @@ import (
 	"io"
 	"os/exec"
 	"slices"
-	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -49,15 +48,6 @@ type Command struct {
 	Timeout time.Duration
 	// MaxOutput is the most stdout may hold, in bytes; it must be positive.
 	MaxOutput int
-}
-
-// String returns the command as it runs: the shell line, or the arguments
-// quoted and joined. It may hold secrets; it is for logs the user opted into.
-func (c *Command) String() string {
-	if len(c.Args) == 0 {
-		return strconv.Quote(c.Shell)
-	}
-	return joinQuoted(c.Args, strconv.Quote)
 }
 
 // Result is the outcome of a run that exited with status 0.
