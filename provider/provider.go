@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/stdin"
+	"github.com/seed-dcc28122/credprocess/internal/tee"
 	"github.com/seed-dcc28122/credprocess/internal/telemetry"
 )
 
@@ -110,9 +111,9 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *provider {
 		cfg.stdin = stdin.New(in)
 	}
 	if o.Stderr != nil {
-		// One Tee for every run: a writer that blocks for good holds one
+		// One tee for every run: a writer that blocks for good holds one
 		// goroutine, not one per run.
-		cmd.Stderr = execjson.NewTee(o.Stderr)
+		cmd.Stderr = tee.New(o.Stderr)
 	}
 	cmd.Timeout, cmd.MaxOutput = o.Timeout, o.MaxOutputBytes
 	cfg.cmd = cmd

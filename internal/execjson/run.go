@@ -15,6 +15,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/seed-dcc28122/credprocess/internal/tee"
 )
 
 // StderrExcerpt is how many bytes of stderr an error keeps from each of the
@@ -41,8 +43,10 @@ type Command struct {
 	// Stdin is the command's standard input; nil is the null device.
 	Stdin io.Reader
 	// Stderr, if not nil, also receives everything the command writes to
-	// stderr, through a [Tee] (Stderr itself, if it is one), so that a
-	// writer that blocks does not hold up the run.
+	// stderr, through a [tee.Writer] (Stderr itself, if it is one), so that
+	// a writer that blocks does not hold up the run: the run waits for the
+	// copy only as long as it waits for pipes a descendant holds open, and
+	// never past its timeout.
 	Stderr io.Writer
 	// Timeout bounds the run; it must be positive.
 	Timeout time.Duration
@@ -83,9 +87,9 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
 	if c.Stderr != nil {
-		tee := teeFor(c.Stderr)
-		cmd.Stderr = io.MultiWriter(stderr, tee)
-		defer tee.flush(runCtx)
+		copied := tee.For(c.Stderr)
+		cmd.Stderr = io.MultiWriter(stderr, copied)
+		defer copied.Flush(runCtx, waitDelay)
 	}
 	cmd.WaitDelay = waitDelay
 	var interrupted atomic.Bool // the timeout or ctx reached the command before it exited
