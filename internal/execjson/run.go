@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed-dcc28122/credprocess/internal/scrub"
 	"github.com/seed-dcc28122/credprocess/internal/tee"
 )
 
@@ -83,7 +84,7 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	cmd := command(runCtx, c)
 	cmd.Env, cmd.Dir, cmd.Stdin = c.Env, c.Dir, c.Stdin
 	stdout := &limitWriter{max: c.MaxOutput, overflow: func() { stop(ErrOutputTooLarge) }}
-	stderr := &excerptWriter{n: StderrExcerpt}
+	stderr := scrub.NewExcerpt(StderrExcerpt)
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
 	if c.Stderr != nil {
@@ -117,10 +118,10 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		err = errors.New("killed")
 	}
 	if err == nil {
-		return Result{Stdout: stdout.buf, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed}, nil
+		return Result{Stdout: stdout.buf, Stderr: stderr.Scrubbed(stdout.buf), Duration: elapsed}, nil
 	}
 
-	perr := &RunError{Program: c.Program(), ExitCode: -1, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed, Err: err}
+	perr := &RunError{Program: c.Program(), ExitCode: -1, Stderr: stderr.Scrubbed(stdout.buf), Duration: elapsed, Err: err}
 	var exitErr *exec.ExitError
 	switch cause := context.Cause(runCtx); {
 	case cause == ErrOutputTooLarge:
