@@ -18,6 +18,7 @@ import (
 
 	"github.com/seed-dcc28122/credprocess/internal/scrub"
 	"github.com/seed-dcc28122/credprocess/internal/tee"
+	"github.com/seed-dcc28122/credprocess/internal/terminal"
 )
 
 // StderrExcerpt is how many bytes of stderr an error keeps from each of the
@@ -41,7 +42,9 @@ type Command struct {
 	// Dir is the working directory; "" inherits the current one. A Dir that
 	// does not exist fails the run with a *RunError that names it.
 	Dir string
-	// Stdin is the command's standard input; nil is the null device.
+	// Stdin is the command's standard input; nil is the null device. When
+	// it is the controlling terminal, the run lends the terminal to the
+	// command (see package terminal).
 	Stdin io.Reader
 	// Stderr, if not nil, also receives everything the command writes to
 	// stderr, through a [tee.Writer] (Stderr itself, if it is one), so that
@@ -101,9 +104,13 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	}
 
 	start := time.Now()
-	tty, err := lendTerminal(runCtx, cmd, c.Stdin)
-	if err == nil {
-		err = tty.takeBack(cmd, tty.run(cmd))
+	loan, err := terminal.Lend(runCtx, cmd, c.Stdin)
+	switch {
+	case err != nil:
+	case loan != nil:
+		err = loan.Run()
+	default:
+		err = runProcess(cmd)
 	}
 	elapsed := time.Since(start)
 	// Whatever the outcome, nothing the command started outlives the run:
@@ -132,7 +139,7 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		perr.ExitCode = exitErr.ExitCode()
 	case cause == ErrTimedOut:
 		perr.Err = fmt.Errorf("%w after %v: %w", ErrTimedOut, c.Timeout, context.DeadlineExceeded)
-	case errors.Is(err, ErrInterrupted):
+	case errors.Is(err, terminal.ErrInterrupted):
 		// Before ctx: the re-raised signal may already have cancelled it.
 	case ctx.Err() != nil:
 		perr.Err = ctx.Err()
