@@ -12,10 +12,10 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"slices"
 	"sync/atomic"
 	"time"
 
+	"github.com/seed-dcc28122/credprocess/internal/capped"
 	"github.com/seed-dcc28122/credprocess/internal/scrub"
 	"github.com/seed-dcc28122/credprocess/internal/tee"
 	"github.com/seed-dcc28122/credprocess/internal/terminal"
@@ -86,7 +86,7 @@ func Run(ctx context.Context, c Command) (Result, error) {
 
 	cmd := command(runCtx, c)
 	cmd.Env, cmd.Dir, cmd.Stdin = c.Env, c.Dir, c.Stdin
-	stdout := &limitWriter{max: c.MaxOutput, overflow: func() { stop(ErrOutputTooLarge) }}
+	stdout := capped.New(c.MaxOutput, func() { stop(ErrOutputTooLarge) })
 	stderr := scrub.NewExcerpt(StderrExcerpt)
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
@@ -125,10 +125,10 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		err = errors.New("killed")
 	}
 	if err == nil {
-		return Result{Stdout: stdout.buf, Stderr: stderr.Scrubbed(stdout.buf), Duration: elapsed}, nil
+		return Result{Stdout: stdout.Bytes(), Stderr: stderr.Scrubbed(stdout.Bytes()), Duration: elapsed}, nil
 	}
 
-	perr := &RunError{Program: c.Program(), ExitCode: -1, Stderr: stderr.Scrubbed(stdout.buf), Duration: elapsed, Err: err}
+	perr := &RunError{Program: c.Program(), ExitCode: -1, Stderr: stderr.Scrubbed(stdout.Bytes()), Duration: elapsed, Err: err}
 	var exitErr *exec.ExitError
 	switch cause := context.Cause(runCtx); {
 	case cause == ErrOutputTooLarge:
@@ -148,55 +148,4 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		perr.Err = startError(c.Dir, perr.Err)
 	}
 	return Result{}, perr
-}
-
-// limitWriter collects up to max bytes and calls overflow once when more
-// arrive, so the run is stopped instead of parsing a truncated document.
-type limitWriter struct {
-	max      int
-	buf      []byte
-	overflow func()
-	over     bool
-}
-
-// ReadFrom reads the pipe straight into the buffer, so os/exec does not
-// allocate a 32 KiB copy buffer for a document of a few hundred bytes.
-func (w *limitWriter) ReadFrom(r io.Reader) (int64, error) {
-	var total int64
-	for {
-		if w.over {
-			return total, ErrOutputTooLarge
-		}
-		if len(w.buf) == cap(w.buf) {
-			w.buf = slices.Grow(w.buf, min(max(cap(w.buf), 512), w.max+1-len(w.buf)))
-		}
-		n, err := r.Read(w.buf[len(w.buf):cap(w.buf)])
-		total += int64(n)
-		w.buf = w.buf[:len(w.buf)+n]
-		if len(w.buf) > w.max {
-			w.buf = w.buf[:w.max]
-			w.over = true
-			w.overflow()
-			return total, ErrOutputTooLarge
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
-}
-
-func (w *limitWriter) Write(p []byte) (int, error) {
-	if w.over {
-		return 0, ErrOutputTooLarge
-	}
-	if len(w.buf)+len(p) > w.max {
-		w.over = true
-		w.overflow()
-		return 0, ErrOutputTooLarge
-	}
-	w.buf = append(w.buf, p...)
-	return len(p), nil
 }
