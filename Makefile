@@ -21,7 +21,7 @@ test: check staticcheck race fuzz windows demo example-otel
 # the tests of internal/execjson left out there because their fixtures are
 # POSIX shell lines (tree_test.go and cmd_windows_test.go cover the same
 # ground with Go producers and cmd.exe).
-WINDOWS_PKGS ?= internal/execjson strategy internal/awstest internal/shared provider:^TestPortable
+WINDOWS_PKGS ?= internal/execjson internal/capped internal/scrub internal/shellword internal/tee strategy internal/awstest internal/shared provider:^TestPortable
 WINDOWS_SKIP ?= ^(TestRunSuccess|TestRunOptions|TestRunPathsWithSpacesAndBackslashes|TestRunFailures)$$
 
 ## windows: the Windows test binaries under Wine (tools/wine/run.sh); skipped with a
@@ -71,5 +71,5 @@ race:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/execjson
 	$(GO) test -run='^$$' -fuzz='^FuzzParseExpiration$$' -fuzztime=$(FUZZTIME) ./internal/execjson
-	$(GO) test -run='^$$' -fuzz='^FuzzShProgram$$' -fuzztime=$(FUZZTIME) ./internal/execjson
-	$(GO) test -run='^$$' -fuzz='^FuzzExcerptLabels$$' -fuzztime=$(FUZZTIME) ./internal/execjson
+	$(GO) test -run='^$$' -fuzz='^FuzzShProgram$$' -fuzztime=$(FUZZTIME) ./internal/shellword
+	$(GO) test -run='^$$' -fuzz='^FuzzExcerptLabels$$' -fuzztime=$(FUZZTIME) ./internal/scrub

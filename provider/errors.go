@@ -45,7 +45,7 @@ type ProcessError struct {
 // Error describes the failure with the stderr excerpt.
 func (e *ProcessError) Error() string {
 	var b strings.Builder
-	b.WriteString("credential_process " + execjson.QuoteProgram(e.Program))
+	b.WriteString("credential_process " + execjson.Quote(e.Program))
 	var shared *sharedCause
 	switch {
 	case e.ExitCode >= 0:
@@ -94,7 +94,7 @@ type OutputError struct {
 // Error names the field and the reason, with the stderr excerpt.
 func (e *OutputError) Error() string {
 	var b strings.Builder
-	b.WriteString("credential_process " + execjson.QuoteProgram(e.Program) + " output")
+	b.WriteString("credential_process " + execjson.Quote(e.Program) + " output")
 	if e.Field != "" {
 		fmt.Fprintf(&b, ": %s", e.Field)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/stdin"
+	"github.com/seed-dcc28122/credprocess/internal/tee"
 	"github.com/seed-dcc28122/credprocess/internal/telemetry"
 )
 
@@ -110,9 +111,9 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *provider {
 		cfg.stdin = stdin.New(in)
 	}
 	if o.Stderr != nil {
-		// One Tee for every run: a writer that blocks for good holds one
+		// One tee for every run: a writer that blocks for good holds one
 		// goroutine, not one per run.
-		cmd.Stderr = execjson.NewTee(o.Stderr)
+		cmd.Stderr = tee.New(o.Stderr)
 	}
 	cmd.Timeout, cmd.MaxOutput = o.Timeout, o.MaxOutputBytes
 	cfg.cmd = cmd
@@ -131,7 +132,7 @@ func newProvider(cmd execjson.Command, optFns []func(*Options)) *provider {
 
 // String names the provider by program, without arguments.
 func (p *provider) String() string {
-	return "credential_process " + execjson.QuoteProgram(p.cfg.cmd.Program())
+	return "credential_process " + execjson.Quote(p.cfg.cmd.Program())
 }
 
 // Format prints the provider as String does for every verb, so that %#v
@@ -148,7 +149,7 @@ func (p *provider) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
 func (p *provider) logf(ctx context.Context, c logging.Classification, format string, v ...any) {
 	name := p.String()
 	if p.cfg.options.LogCommandLine {
-		name = "credential_process " + p.cfg.cmd.String()
+		name = "credential_process " + execjson.Quote(p.cfg.cmd.Line())
 	}
 	format = "%s: " + format
 	v = append([]any{name}, v...)

@@ -12,6 +12,7 @@ import (
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/redact"
 	"github.com/seed-dcc28122/credprocess/internal/telemetry"
+	"github.com/seed-dcc28122/credprocess/internal/terminal"
 )
 
 // flight is one run of the command; done is closed when creds or err is
@@ -126,7 +127,7 @@ func outcome(got obtained, err error) (string, int) {
 		return telemetry.Output, 0
 	case errors.As(err, &pe) && pe.Timeout():
 		return telemetry.Timeout, -1
-	case errors.Is(err, execjson.ErrInterrupted):
+	case errors.Is(err, terminal.ErrInterrupted):
 		return telemetry.Interrupted, -1
 	case errors.As(err, &pe):
 		return telemetry.Exit, pe.ExitCode

@@ -267,7 +267,7 @@ func failed(stderr io.Writer, program string, f *shared.Failure, ranHere bool) i
 		fmt.Fprintln(stderr, "credprocess cache: no credentials")
 		return exitFail
 	}
-	msg := "credential_process " + execjson.QuoteProgram(program)
+	msg := "credential_process " + execjson.Quote(program)
 	switch {
 	case f.Output:
 		msg += " output"

@@ -12,6 +12,7 @@ import (
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/profiles"
 	"github.com/seed-dcc28122/credprocess/internal/redact"
+	"github.com/seed-dcc28122/credprocess/internal/terminal"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -278,7 +279,7 @@ func processDetail(pe *execjson.RunError, timeout time.Duration) string {
 		return fmt.Sprintf("killed at the %v timeout", timeout)
 	case errors.Is(pe, execjson.ErrOutputTooLarge):
 		return fmt.Sprintf("killed: stdout exceeded %d bytes", provider.DefaultMaxOutputBytes)
-	case errors.Is(pe, context.Canceled), errors.Is(pe, execjson.ErrInterrupted):
+	case errors.Is(pe, context.Canceled), errors.Is(pe, terminal.ErrInterrupted):
 		return "interrupted"
 	default:
 		return plain(pe.Err)

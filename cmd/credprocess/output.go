@@ -13,12 +13,12 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/seed-dcc28122/credprocess/internal/execjson"
+	"github.com/seed-dcc28122/credprocess/internal/scrub"
 )
 
 // writeJSON prints r as one indented JSON object. Every value decodes to
 // exactly what check found; in the encoding, every character that could
-// act on a terminal ([execjson.Unprintable]) is escaped as \uXXXX, where
+// act on a terminal ([scrub.Unprintable]) is escaped as \uXXXX, where
 // encoding/json escapes only the C0 controls, U+2028 and U+2029.
 func writeJSON(w io.Writer, r *report) error {
 	var buf bytes.Buffer
@@ -32,7 +32,7 @@ func writeJSON(w io.Writer, r *report) error {
 }
 
 // escapeUnprintable escapes as \uXXXX (a surrogate pair past U+FFFF) every
-// character of encoded JSON that [execjson.Unprintable] reports and the
+// character of encoded JSON that [scrub.Unprintable] reports and the
 // encoder left alone: DEL, the C1 controls and the format characters. Such
 // a character can only be inside a string, since JSON is ASCII outside
 // them; the encoder's own newlines and indentation are left as they are.
@@ -40,7 +40,7 @@ func escapeUnprintable(b []byte) []byte {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])
-		if r < utf8.RuneSelf || !execjson.Unprintable(r) {
+		if r < utf8.RuneSelf || !scrub.Unprintable(r) {
 			out = append(out, b[i:i+n]...)
 		} else if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
 			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
@@ -167,7 +167,7 @@ func writeText(w io.Writer, r *report) error {
 
 // shown returns s, text that the producer or its configuration wrote,
 // fit for a terminal: every character that could move the cursor, start a
-// line or reorder text ([execjson.Unprintable]), other than those in keep,
+// line or reorder text ([scrub.Unprintable]), other than those in keep,
 // and every byte of invalid UTF-8, is written as a Go escape (\n, \x1b,
 // \u202e), so that it shows instead of acting.
 func shown(s string, keep ...rune) string {
@@ -177,7 +177,7 @@ func shown(s string, keep ...rune) string {
 		switch {
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case execjson.Unprintable(r) && !slices.Contains(keep, r):
+		case scrub.Unprintable(r) && !slices.Contains(keep, r):
 			q := strconv.QuoteRuneToASCII(r)
 			b.WriteString(q[1 : len(q)-1])
 		default:

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
+	"github.com/seed-dcc28122/credprocess/internal/scrub"
 )
 
 // printEnv makes the test binary a producer that writes $CHECK_PRINT_STDOUT
@@ -122,7 +122,7 @@ func TestCheckTextUntrusted(t *testing.T) {
 				t.Errorf("report is not valid UTF-8:\n%q", stdout)
 			}
 			for i, r := range stdout {
-				if r != '\n' && execjson.Unprintable(r) {
+				if r != '\n' && scrub.Unprintable(r) {
 					t.Errorf("report holds %U at byte %d:\n%q", r, i, stdout)
 				}
 			}
@@ -159,7 +159,7 @@ func TestCheckJSONUntrusted(t *testing.T) {
 				t.Errorf("status %d; want %d", code, tt.wantCode)
 			}
 			for i, r := range stdout {
-				if r != '\n' && execjson.Unprintable(r) {
+				if r != '\n' && scrub.Unprintable(r) {
 					t.Errorf("encoded report holds %U at byte %d:\n%s", r, i, stdout)
 				}
 			}
@@ -171,7 +171,7 @@ func TestCheckJSONUntrusted(t *testing.T) {
 				t.Errorf("decoded field mismatch (-want +got):\n%s", diff)
 			}
 			for _, r := range tt.want {
-				if execjson.Unprintable(r) && r != '\n' && r != '\ufffd' {
+				if scrub.Unprintable(r) && r != '\n' && r != '\ufffd' {
 					if esc := fmt.Sprintf(`\u%04x`, r); !strings.Contains(stdout, esc) {
 						t.Errorf("encoded report does not hold %s:\n%s", esc, stdout)
 					}
@@ -190,7 +190,7 @@ func TestCheckTextUntrustedPath(t *testing.T) {
 		t.Errorf("status %d; want %d", code, exitFail)
 	}
 	for i, r := range stdout {
-		if r != '\n' && execjson.Unprintable(r) {
+		if r != '\n' && scrub.Unprintable(r) {
 			t.Errorf("report holds %U at byte %d:\n%q", r, i, stdout)
 		}
 	}

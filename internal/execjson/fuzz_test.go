@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 // FuzzParse builds a document from fuzzed parts around the planted secret
@@ -124,51 +122,4 @@ func FuzzParseExpiration(f *testing.F) {
 				s, got, got.Format(time.RFC3339Nano), again, err)
 		}
 	})
-}
-
-// FuzzExcerptLabels writes the planted secret key and session token under
-// each label of [proctest.LabelledSecrets] (curl -v, aws --debug, STS's
-// XML, presigned URLs), between fuzzed text, and scrubs the stream with
-// nothing on stdout. The excerpt must not depend on the secrets: the same
-// stream with other secrets of the same shape must give the same excerpt,
-// so no part of them is shown, however the text around them reads and
-// wherever the cuts fall.
-//
-// Seeds: the f.Add calls below.
-func FuzzExcerptLabels(f *testing.F) {
-	forms := proctest.LabelledSecrets(plantedSecret, plantedToken)
-	others := proctest.LabelledSecrets(rot(plantedSecret), rot(plantedToken))
-	for i := range forms {
-		f.Add("", "", uint8(i))
-		f.Add("debug: ", "\n", uint8(i))
-	}
-	f.Add(strings.Repeat(".", StderrExcerpt-40), strings.Repeat(".", StderrExcerpt), uint8(0))
-	f.Add("\\", "SessionToken=", uint8(3))
-	f.Fuzz(func(t *testing.T, before, after string, form uint8) {
-		i := int(form) % len(forms)
-		excerpt := func(text string) string {
-			w := &excerptWriter{n: StderrExcerpt}
-			w.Write([]byte(before + text + after))
-			return w.excerpt(nil)
-		}
-		if got, other := excerpt(forms[i].Text), excerpt(others[i].Text); got != other {
-			t.Fatalf("%s: the excerpt depends on the secrets:\n%s\nwith other secrets:\n%s", forms[i].Name, got, other)
-		}
-	})
-}
-
-// rot returns s with its letters rotated by 13 and its digits by 5: a
-// secret of the same shape, character class for character class.
-func rot(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case 'a' <= r && r <= 'z':
-			return 'a' + (r-'a'+13)%26
-		case 'A' <= r && r <= 'Z':
-			return 'A' + (r-'A'+13)%26
-		case '0' <= r && r <= '9':
-			return '0' + (r-'0'+5)%10
-		}
-		return r
-	}, s)
 }

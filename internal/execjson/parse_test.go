@@ -135,28 +135,3 @@ func TestCredentialsFormatHidesSecrets(t *testing.T) {
 		t.Errorf("Sprintf(%%#v, Result) = %s; want no stdout", out)
 	}
 }
-
-func TestExcerptWriter(t *testing.T) {
-	tests := []struct {
-		name   string
-		writes []string
-		want   string
-	}{
-		{"short", []string{"abc"}, "abc"},
-		{"fits in prefix and suffix", []string{"0123", "4567"}, "01234567"},
-		{"elides the middle", []string{"0123", "45", "6789", "abcd"}, "0123\n... [6 bytes elided] ...\nabcd"},
-		{"one large write", []string{"0123456789abcdef"}, "0123\n... [8 bytes elided] ...\ncdef"},
-		{"control characters replaced", []string{"a\x1b[31mb"}, "a\uFFFD[31mb"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w := &excerptWriter{n: 4}
-			for _, s := range tt.writes {
-				w.Write([]byte(s))
-			}
-			if got := w.String(); got != tt.want {
-				t.Errorf("String() = %q; want %q", got, tt.want)
-			}
-		})
-	}
-}

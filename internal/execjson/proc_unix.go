@@ -33,7 +33,11 @@ func command(ctx context.Context, c Command) *exec.Cmd {
 const shellPath = "/bin/sh"
 
 // shellLine renders how a command line runs, for [Command.Line].
-func shellLine(line string) string { return shellPath + " -c " + quoteWord(line) }
+func shellLine(line string) string { return shellPath + " -c " + shellQuote(line) }
+
+// runProcess runs cmd; its process group, set up by command, is what ends
+// the command's descendants.
+func runProcess(cmd *exec.Cmd) error { return cmd.Run() }
 
 func killGroup(cmd *exec.Cmd) {
 	if cmd.Process != nil {

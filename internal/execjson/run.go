@@ -12,10 +12,13 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"slices"
-	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/seed-dcc28122/credprocess/internal/capped"
+	"github.com/seed-dcc28122/credprocess/internal/scrub"
+	"github.com/seed-dcc28122/credprocess/internal/tee"
+	"github.com/seed-dcc28122/credprocess/internal/terminal"
 )
 
 // StderrExcerpt is how many bytes of stderr an error keeps from each of the
@@ -39,25 +42,20 @@ type Command struct {
 	// Dir is the working directory; "" inherits the current one. A Dir that
 	// does not exist fails the run with a *RunError that names it.
 	Dir string
-	// Stdin is the command's standard input; nil is the null device.
+	// Stdin is the command's standard input; nil is the null device. When
+	// it is the controlling terminal, the run lends the terminal to the
+	// command (see package terminal).
 	Stdin io.Reader
 	// Stderr, if not nil, also receives everything the command writes to
-	// stderr, through a [Tee] (Stderr itself, if it is one), so that a
-	// writer that blocks does not hold up the run.
+	// stderr, through a [tee.Writer] (Stderr itself, if it is one), so that
+	// a writer that blocks does not hold up the run: the run waits for the
+	// copy only as long as it waits for pipes a descendant holds open, and
+	// never past its timeout.
 	Stderr io.Writer
 	// Timeout bounds the run; it must be positive.
 	Timeout time.Duration
 	// MaxOutput is the most stdout may hold, in bytes; it must be positive.
 	MaxOutput int
-}
-
-// String returns the command as it runs: the shell line, or the arguments
-// quoted and joined. It may hold secrets; it is for logs the user opted into.
-func (c *Command) String() string {
-	if len(c.Args) == 0 {
-		return strconv.Quote(c.Shell)
-	}
-	return joinQuoted(c.Args, strconv.Quote)
 }
 
 // Result is the outcome of a run that exited with status 0.
@@ -88,14 +86,14 @@ func Run(ctx context.Context, c Command) (Result, error) {
 
 	cmd := command(runCtx, c)
 	cmd.Env, cmd.Dir, cmd.Stdin = c.Env, c.Dir, c.Stdin
-	stdout := &limitWriter{max: c.MaxOutput, overflow: func() { stop(ErrOutputTooLarge) }}
-	stderr := &excerptWriter{n: StderrExcerpt}
+	stdout := capped.New(c.MaxOutput, func() { stop(ErrOutputTooLarge) })
+	stderr := scrub.NewExcerpt(StderrExcerpt)
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
 	if c.Stderr != nil {
-		tee := teeFor(c.Stderr)
-		cmd.Stderr = io.MultiWriter(stderr, tee)
-		defer tee.flush(runCtx)
+		copied := tee.For(c.Stderr)
+		cmd.Stderr = io.MultiWriter(stderr, copied)
+		defer copied.Flush(runCtx, waitDelay)
 	}
 	cmd.WaitDelay = waitDelay
 	var interrupted atomic.Bool // the timeout or ctx reached the command before it exited
@@ -106,9 +104,13 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	}
 
 	start := time.Now()
-	tty, err := lendTerminal(runCtx, cmd, c.Stdin)
-	if err == nil {
-		err = tty.takeBack(cmd, tty.run(cmd))
+	loan, err := terminal.Lend(runCtx, cmd, c.Stdin)
+	switch {
+	case err != nil:
+	case loan != nil:
+		err = loan.Run()
+	default:
+		err = runProcess(cmd)
 	}
 	elapsed := time.Since(start)
 	// Whatever the outcome, nothing the command started outlives the run:
@@ -123,10 +125,10 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		err = errors.New("killed")
 	}
 	if err == nil {
-		return Result{Stdout: stdout.buf, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed}, nil
+		return Result{Stdout: stdout.Bytes(), Stderr: stderr.Scrubbed(stdout.Bytes()), Duration: elapsed}, nil
 	}
 
-	perr := &RunError{Program: c.Program(), ExitCode: -1, Stderr: stderr.excerpt(stdout.buf), Duration: elapsed, Err: err}
+	perr := &RunError{Program: c.Program(), ExitCode: -1, Stderr: stderr.Scrubbed(stdout.Bytes()), Duration: elapsed, Err: err}
 	var exitErr *exec.ExitError
 	switch cause := context.Cause(runCtx); {
 	case cause == ErrOutputTooLarge:
@@ -137,7 +139,7 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		perr.ExitCode = exitErr.ExitCode()
 	case cause == ErrTimedOut:
 		perr.Err = fmt.Errorf("%w after %v: %w", ErrTimedOut, c.Timeout, context.DeadlineExceeded)
-	case errors.Is(err, ErrInterrupted):
+	case errors.Is(err, terminal.ErrInterrupted):
 		// Before ctx: the re-raised signal may already have cancelled it.
 	case ctx.Err() != nil:
 		perr.Err = ctx.Err()
@@ -146,55 +148,4 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		perr.Err = startError(c.Dir, perr.Err)
 	}
 	return Result{}, perr
-}
-
-// limitWriter collects up to max bytes and calls overflow once when more
-// arrive, so the run is stopped instead of parsing a truncated document.
-type limitWriter struct {
-	max      int
-	buf      []byte
-	overflow func()
-	over     bool
-}
-
-// ReadFrom reads the pipe straight into the buffer, so os/exec does not
-// allocate a 32 KiB copy buffer for a document of a few hundred bytes.
-func (w *limitWriter) ReadFrom(r io.Reader) (int64, error) {
-	var total int64
-	for {
-		if w.over {
-			return total, ErrOutputTooLarge
-		}
-		if len(w.buf) == cap(w.buf) {
-			w.buf = slices.Grow(w.buf, min(max(cap(w.buf), 512), w.max+1-len(w.buf)))
-		}
-		n, err := r.Read(w.buf[len(w.buf):cap(w.buf)])
-		total += int64(n)
-		w.buf = w.buf[:len(w.buf)+n]
-		if len(w.buf) > w.max {
-			w.buf = w.buf[:w.max]
-			w.over = true
-			w.overflow()
-			return total, ErrOutputTooLarge
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
-}
-
-func (w *limitWriter) Write(p []byte) (int, error) {
-	if w.over {
-		return 0, ErrOutputTooLarge
-	}
-	if len(w.buf)+len(p) > w.max {
-		w.over = true
-		w.overflow()
-		return 0, ErrOutputTooLarge
-	}
-	w.buf = append(w.buf, p...)
-	return len(p), nil
 }

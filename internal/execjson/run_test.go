@@ -209,3 +209,31 @@ func TestProgram(t *testing.T) {
 		}
 	}
 }
+
+// TestRunNamesProgramInError runs a program whose path has parentheses and
+// spaces, with a secret in an assignment before it.
+func TestRunNamesProgramInError(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the command is POSIX shell")
+	}
+	dir := filepath.Join(t.TempDir(), "Program Files (x86)")
+	script := filepath.Join(dir, "creds.sh")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho 'no session' >&2\nexit 4\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := shell(`BROKER_TOKEN=` + plantedToken + ` "` + script + `" --secret ` + plantedSecret)
+	_, err := Run(context.Background(), c)
+	var pe *RunError
+	if !errors.As(err, &pe) || pe.ExitCode != 4 {
+		t.Fatalf("Run() error = %v; want exit status 4", err)
+	}
+	if pe.Program != script {
+		t.Errorf("Program = %q; want the script %q", pe.Program, script)
+	}
+	if s := err.Error(); strings.Contains(s, plantedToken) || strings.Contains(s, plantedSecret) {
+		t.Errorf("Error() holds a planted secret: %s", s)
+	}
+}

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"io"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed-dcc28122/credprocess/internal/tee"
 )
 
 // TestRunBlockedStderr gives runs a Stderr that never takes a byte, the
@@ -60,47 +61,27 @@ func TestRunBlockedStderr(t *testing.T) {
 	}
 }
 
-// TestTeeSharedByRuns runs several commands through one Tee whose writer
-// blocks, then lets it go: the runs end on their own, the writer receives
-// the start of what was written, in order, and the Tee keeps no goroutine
-// once drained.
+// TestTeeSharedByRuns runs several commands through one tee.Writer whose
+// writer blocks, then lets it go: the runs end on their own, the writer
+// receives the start of what was written, in order, and the tee keeps no
+// goroutine once drained.
 func TestTeeSharedByRuns(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the commands are POSIX shell")
 	}
 	w := &gate{release: make(chan struct{})}
-	tee := NewTee(w)
+	shared := tee.New(w)
 	for i := range 3 {
 		c := shell(`echo "run ` + string(rune('0'+i)) + `" >&2; echo '{}'`)
-		c.Stderr = tee
+		c.Stderr = shared
 		if _, err := Run(context.Background(), c); err != nil {
 			t.Fatal(err)
 		}
 	}
 	close(w.release)
-	tee.flush(context.Background())
+	shared.Flush(context.Background(), time.Minute)
 	if got, want := w.String(), "run 0\nrun 1\nrun 2\n"; got != want {
 		t.Errorf("Stderr received %q; want %q", got, want)
-	}
-}
-
-// TestTeeDropsPastQueue writes more than the queue holds to a blocked
-// writer: the start is kept, the rest is dropped, and Write never blocks.
-func TestTeeDropsPastQueue(t *testing.T) {
-	w := &gate{release: make(chan struct{})}
-	tee := NewTee(w)
-	chunk := []byte(strings.Repeat("x", 1000) + "\n")
-	for range 2 * teeQueue / len(chunk) {
-		if n, err := tee.Write(chunk); n != len(chunk) || err != nil {
-			t.Fatalf("Write() = %d, %v; want %d, nil", n, err, len(chunk))
-		}
-	}
-	close(w.release)
-	tee.flush(context.Background())
-	// Whatever the drain goroutine took before it blocked counts against
-	// the queue, so the writer gets exactly a queue's worth.
-	if n := len(w.String()); n != teeQueue {
-		t.Errorf("writer received %d bytes; want the queue's %d", n, teeQueue)
 	}
 }
 

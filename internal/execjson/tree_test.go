@@ -240,7 +240,7 @@ func TestRunQuotedPathWithSpaces(t *testing.T) {
 			c.Env, c.Timeout, c.MaxOutput = env, time.Minute, 64<<10
 			res, err := Run(context.Background(), c)
 			if err != nil {
-				t.Fatalf("Run(%s) error = %v", c.String(), err)
+				t.Fatalf("Run(%s) error = %v", c.Line(), err)
 			}
 			var got []string
 			if err := json.Unmarshal(res.Stdout, &got); err != nil {

@@ -1,4 +1,4 @@
-package execjson
+package terminal
 
 import (
 	"os/signal"
@@ -31,4 +31,4 @@ func withoutSIGTTOU(f func()) {
 // followStops does nothing here: golang.org/x/sys offers no waitid on macOS,
 // and waiting for a stop with wait4 would also reap the command under
 // os/exec. A command stopped by Ctrl-Z keeps the terminal until the timeout.
-func (*terminal) followStops(int) (stopWatching func()) { return func() {} }
+func (*Loan) followStops(int) (stopWatching func()) { return func() {} }

@@ -1,32 +1,19 @@
-package execjson
+// Package shellword reads the program's name from a command line written
+// for sh or cmd.exe, for messages that name the program without showing its
+// arguments or the assignments before it, either of which may hold a secret.
+//
+// It reads the line as the shell would only as far as it can be sure: on
+// anything it does not follow it names the shell instead, so that a misread
+// can hide a name but never show a value or an argument.
+package shellword
 
-import (
-	"runtime"
-	"strconv"
-	"strings"
-	"unicode"
-)
+import "strings"
 
-// Program returns the program's name as written, without its arguments or
-// any VAR=value assignment before it, both of which may hold secrets. For
-// a shell line it is the first word the shell runs, quotes removed; when
-// that word is shell syntax, an expansion or a builtin rather than a
-// program, it is "sh" on Unix and "cmd.exe" on Windows.
-func (c *Command) Program() string {
-	if len(c.Args) > 0 {
-		return c.Args[0]
-	}
-	if runtime.GOOS == "windows" {
-		return cmdProgram(c.Shell)
-	}
-	return shProgram(c.Shell)
-}
-
-// shProgram finds the program of a POSIX sh command line: the first word
-// that is not an assignment. It gives up ("sh") on anything it cannot read
-// with certainty, so that a misread can only hide a name, never show a
-// value or an argument.
-func shProgram(line string) string {
+// ShProgram returns the program of a POSIX sh command line: the first word
+// that is not a VAR=value assignment, quotes and escapes removed. It is
+// "sh" when that word is shell syntax, an expansion or a builtin rather
+// than a program, and for anything it cannot read with certainty.
+func ShProgram(line string) string {
 	const fallback = "sh"
 	s := strings.TrimSpace(line)
 	for {
@@ -217,11 +204,11 @@ var shBuiltins = setOf(
 	"umask", "unalias", "wait",
 )
 
-// cmdProgram finds the program of a cmd.exe command line: its first token,
-// quotes and ^ escapes removed. cmd.exe has no assignments before a
-// command; its builtins, a %VAR% or !VAR! expansion and syntax it does not
-// follow name no program.
-func cmdProgram(line string) string {
+// CmdProgram returns the program of a cmd.exe command line: its first
+// token, quotes and ^ escapes removed. cmd.exe has no assignments before a
+// command. It is "cmd.exe" when that token is a builtin, holds a %VAR% or
+// !VAR! expansion, or is syntax it does not follow.
+func CmdProgram(line string) string {
 	const fallback = "cmd.exe"
 	s := strings.TrimLeft(line, " \t,;=@")
 	var value strings.Builder
@@ -273,17 +260,4 @@ func setOf(words ...string) map[string]bool {
 		m[w] = true
 	}
 	return m
-}
-
-// QuoteProgram quotes a program name for a message. A printable name is
-// put in double quotes as is, so that the backslashes of a Windows path are
-// not doubled as %q would double them; any other name is quoted as Go
-// quotes it, escapes and all.
-func QuoteProgram(name string) string {
-	for _, r := range name {
-		if r == '"' || r != ' ' && !unicode.IsGraphic(r) || r == unicode.ReplacementChar {
-			return strconv.Quote(name)
-		}
-	}
-	return `"` + name + `"`
 }

@@ -1,11 +1,10 @@
 //go:build linux || darwin
 
-package execjson
+package terminal_test
 
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -18,23 +17,29 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
+	"github.com/seed-dcc28122/credprocess/internal/terminal"
 	"golang.org/x/sys/unix"
 )
 
 // ttyDriverEnv makes the test binary a driver on a terminal: it runs the
-// shell line in ttyScriptEnv through Run with the terminal as stdin, and
+// shell line in ttyScriptEnv through execjson.Run with the terminal as stdin, and
 // prints a proctest.Report. It is read in init, before TestMain, so that
 // main_test.go stays platform-neutral.
 const (
-	ttyDriverEnv     = "EXECJSON_TTY_DRIVER"
-	ttyScriptEnv     = "EXECJSON_TTY_SCRIPT"
-	ttyTimeoutEnv    = "EXECJSON_TTY_TIMEOUT"
-	ttyRunsEnv       = "EXECJSON_TTY_RUNS"
-	ttyBackgroundEnv = "EXECJSON_TTY_BACKGROUND"
+	ttyDriverEnv     = "TERMINAL_TEST_DRIVER"
+	ttyScriptEnv     = "TERMINAL_TEST_SCRIPT"
+	ttyTimeoutEnv    = "TERMINAL_TEST_TIMEOUT"
+	ttyRunsEnv       = "TERMINAL_TEST_RUNS"
+	ttyBackgroundEnv = "TERMINAL_TEST_BACKGROUND"
 )
 
 func init() { proctest.DriveIf(ttyDriverEnv, runOnTerminal) }
+
+// waitDelay is how long execjson.Run waits, after the command is killed,
+// for pipes a descendant holds open.
+const waitDelay = time.Second
 
 // runOnTerminal is the driver: ttyRunsEnv runs at once (default one), and
 // with ttyBackgroundEnv set, from the background, another job holding the
@@ -49,7 +54,7 @@ func runOnTerminal() (string, bool, error) {
 	if os.Getenv(ttyBackgroundEnv) != "" {
 		return runInBackground(timeout)
 	}
-	c := Command{
+	c := execjson.Command{
 		Shell:     os.Getenv(ttyScriptEnv),
 		Stdin:     os.Stdin,
 		Stderr:    os.Stderr,
@@ -61,10 +66,10 @@ func runOnTerminal() (string, bool, error) {
 	var wg sync.WaitGroup
 	for i := range ids {
 		wg.Go(func() {
-			res, err := Run(context.Background(), c)
+			res, err := execjson.Run(context.Background(), c)
 			if err == nil {
-				var creds Credentials
-				creds, err = Parse(res.Stdout, time.Now())
+				var creds execjson.Credentials
+				creds, err = execjson.Parse(res.Stdout, time.Now())
 				ids[i] = creds.AccessKeyID
 			}
 			errs[i] = err
@@ -73,7 +78,7 @@ func runOnTerminal() (string, bool, error) {
 	wg.Wait()
 	err = errors.Join(errs...)
 	slices.Sort(ids)
-	return strings.Join(ids, " "), errors.Is(err, ErrInterrupted), err
+	return strings.Join(ids, " "), errors.Is(err, terminal.ErrInterrupted), err
 }
 
 // runInBackground puts another job in the terminal's foreground, runs the
@@ -85,7 +90,7 @@ func runInBackground(timeout time.Duration) (string, bool, error) {
 	if err := job.Start(); err != nil {
 		return "", false, err
 	}
-	_, runErr := Run(context.Background(), Command{
+	_, runErr := execjson.Run(context.Background(), execjson.Command{
 		Shell: os.Getenv(ttyScriptEnv), Stdin: os.Stdin, Stderr: os.Stderr, Timeout: timeout, MaxOutput: 64 << 10,
 	})
 	fg, err := unix.IoctlGetInt(0, unix.TIOCGPGRP)
@@ -126,7 +131,7 @@ func withChild(script string) string {
 	return pidLine + "\nsleep 60 >/dev/null 2>&1 &\n" + rest
 }
 
-// startDriver runs script through Run in a driver on a new terminal.
+// startDriver runs script through execjson.Run in a driver on a new terminal.
 func startDriver(t *testing.T, script string, timeout time.Duration, env ...string) (*proctest.Terminal, *strings.Builder, string) {
 	t.Helper()
 	env = append([]string{ttyDriverEnv + "=1", ttyScriptEnv + "=" + script, ttyTimeoutEnv + "=" + timeout.String()}, env...)
@@ -237,54 +242,6 @@ func TestRunTerminalFromBackground(t *testing.T) {
 	proctest.GroupGone(t, proctest.ReadPID(t, pidfile))
 }
 
-// Stdin that is not this process's controlling terminal leaves the run as
-// it was: no foreground group, no lock.
-func TestLendTerminalChangesNothing(t *testing.T) {
-	devNull, err := os.Open(os.DevNull)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer devNull.Close()
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pr.Close()
-	defer pw.Close()
-	// Opened here, with O_NOCTTY: a terminal, but nobody's controlling one.
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
-	defer tty.Close()
-	tests := []struct {
-		name  string
-		stdin io.Reader
-	}{
-		{"nil", nil},
-		{"reader", strings.NewReader("123456\n")},
-		{"null device", devNull},
-		{"pipe", pr},
-		{"other terminal", tty},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cmd := command(context.Background(), shell("true"))
-			term, err := lendTerminal(context.Background(), cmd, tt.stdin)
-			if term != nil || err != nil {
-				t.Errorf("lendTerminal = %v, %v; want nil, nil", term, err)
-			}
-			if a := cmd.SysProcAttr; a.Foreground || a.Ctty != 0 {
-				t.Errorf("lendTerminal set Foreground %v, Ctty %d; want neither", a.Foreground, a.Ctty)
-			}
-			if len(ttyLock) != 0 {
-				t.Errorf("lendTerminal left the terminal lock held")
-			}
-		})
-	}
-}
-
 // A producer reading a terminal that is not the controlling one is never
 // stopped, and needs nothing lent.
 func TestRunOtherTerminal(t *testing.T) {
@@ -294,7 +251,7 @@ func TestRunOtherTerminal(t *testing.T) {
 	}
 	defer ptmx.Close()
 	defer tty.Close()
-	c := Command{
+	c := execjson.Command{
 		Shell:     `printf 'Enter MFA code: ' >&2; read code; printf '{"Version":1,"AccessKeyId":"AKIDEXAMPLE%s","SecretAccessKey":"s"}\n' "$code"`,
 		Stdin:     tty,
 		Stderr:    tty,
@@ -302,10 +259,10 @@ func TestRunOtherTerminal(t *testing.T) {
 		MaxOutput: 64 << 10,
 	}
 	done := make(chan error, 1)
-	var res Result
+	var res execjson.Result
 	go func() {
 		var err error
-		res, err = Run(context.Background(), c)
+		res, err = execjson.Run(context.Background(), c)
 		done <- err
 	}()
 	var seen []byte
@@ -323,7 +280,7 @@ func TestRunOtherTerminal(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	creds, err := Parse(res.Stdout, time.Now())
+	creds, err := execjson.Parse(res.Stdout, time.Now())
 	if err != nil || creds.AccessKeyID != "AKIDEXAMPLE123456" {
 		t.Errorf("run on another terminal = %q, %v; want AKIDEXAMPLE123456", creds.AccessKeyID, err)
 	}

@@ -1,19 +1,23 @@
-package execjson
+package scrub
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
+)
+
+// excerptSize is the size a run's excerpt shows from each end.
+const excerptSize = 2 << 10
+
+const (
+	plantedSecret = "pLaNtEdSeCrEtKeY/0123456789abcdefghijklmn"
+	plantedToken  = "pLaNtEdSeSsIoNtOkEn+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
 )
 
 // Ways a producer writes a secret, on stdout or stderr.
@@ -64,7 +68,7 @@ func leaks(text, s, written string) string {
 // are cut in the shown text only and in streams long enough to drop bytes,
 // and checks that no piece of it is shown.
 func TestExcerptScrubsAcrossCuts(t *testing.T) {
-	const n = StderrExcerpt
+	const n = excerptSize
 	pairs := []struct{ stdout, stderr string }{
 		{"plain", "plain"},
 		{"slashes escaped", "plain"},
@@ -79,11 +83,11 @@ func TestExcerptScrubsAcrossCuts(t *testing.T) {
 				for _, cut := range []int{n, total - n} {
 					for at := cut - len(written) - 1; at <= cut+1; at++ {
 						stream := strings.Repeat(".", at) + written + strings.Repeat(".", total-at-len(written))
-						w := &excerptWriter{n: n}
+						w := NewExcerpt(n)
 						for chunk := range slicesChunk(stream, 1000) {
 							w.Write([]byte(chunk))
 						}
-						got := w.excerpt(stdout)
+						got := w.Scrubbed(stdout)
 						if piece := leaks(got, secret, written); piece != "" {
 							t.Fatalf("stdout %s, stderr %s, %d bytes, secret at %d (cut at %d): excerpt shows %q:\n%s",
 								p.stdout, p.stderr, total, at, cut, piece, got)
@@ -120,9 +124,9 @@ func TestExcerptScrubsEveryForm(t *testing.T) {
 		}
 		for errName, errForm := range secretForms {
 			t.Run(outName+" on stdout, "+errName+" on stderr", func(t *testing.T) {
-				w := &excerptWriter{n: StderrExcerpt}
+				w := NewExcerpt(excerptSize)
 				fmt.Fprintf(w, "debug: key %s token %s\n", errForm(plantedSecret), errForm(plantedToken))
-				got := w.excerpt([]byte(document(outForm)))
+				got := w.Scrubbed([]byte(document(outForm)))
 				for _, s := range []string{plantedSecret, plantedToken} {
 					if piece := leaks(got, s, errForm(s)); piece != "" {
 						t.Errorf("excerpt shows %q: %s", piece, got)
@@ -145,10 +149,10 @@ func TestExcerptScrubsEveryForm(t *testing.T) {
 		`{"level":"debug","msg":` + strconv.Quote(document(secretForms["gson"])) + `}`,
 	}
 	for _, text := range labelled {
-		w := &excerptWriter{n: StderrExcerpt}
+		w := NewExcerpt(excerptSize)
 		w.Write([]byte(text))
 		for _, stdout := range []string{"", "not json"} {
-			got := w.excerpt([]byte(stdout))
+			got := w.Scrubbed([]byte(stdout))
 			for _, s := range []string{plantedSecret, plantedToken} {
 				if piece := leaks(got, s, s); piece != "" {
 					t.Errorf("excerpt of %q with stdout %q shows %q: %s", text, stdout, piece, got)
@@ -194,19 +198,19 @@ func TestExcerptScrubsLabels(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := &excerptWriter{n: StderrExcerpt}
+			w := NewExcerpt(excerptSize)
 			w.Write([]byte(tt.stderr))
-			if diff := cmp.Diff(tt.want, w.excerpt(nil)); diff != "" {
+			if diff := cmp.Diff(tt.want, w.Scrubbed(nil)); diff != "" {
 				t.Errorf("excerpt mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
 	for _, l := range proctest.LabelledSecrets(plantedSecret, plantedToken) {
 		t.Run("as printed by "+l.Name, func(t *testing.T) {
-			w := &excerptWriter{n: StderrExcerpt}
+			w := NewExcerpt(excerptSize)
 			w.Write([]byte(l.Text))
 			for _, stdout := range []string{"", "not json", document(secretForms["plain"])} {
-				got := w.excerpt([]byte(stdout))
+				got := w.Scrubbed([]byte(stdout))
 				for _, s := range []string{plantedSecret, plantedToken} {
 					if piece := leaks(got, s, url.QueryEscape(s)); piece != "" {
 						t.Errorf("stdout %q: excerpt shows %q: %s", stdout, piece, got)
@@ -225,7 +229,7 @@ func TestExcerptScrubsLabels(t *testing.T) {
 // after a secret's value, with nothing on stdout, and checks that no piece
 // of a secret is shown.
 func TestExcerptScrubsLabelsAcrossCuts(t *testing.T) {
-	const n = StderrExcerpt
+	const n = excerptSize
 	written := []string{plantedSecret, plantedToken, url.QueryEscape(plantedToken), url.QueryEscape(url.QueryEscape(plantedToken))}
 	for _, l := range proctest.LabelledSecrets(plantedSecret, plantedToken) {
 		// The offsets in l.Text at which a cut falls in a label or a value.
@@ -250,11 +254,11 @@ func TestExcerptScrubsLabelsAcrossCuts(t *testing.T) {
 				for _, k := range offsets {
 					at := cut - k
 					stream := strings.Repeat(".", at) + l.Text + strings.Repeat(".", total-at-len(l.Text))
-					w := &excerptWriter{n: n}
+					w := NewExcerpt(n)
 					for chunk := range slicesChunk(stream, 1000) {
 						w.Write([]byte(chunk))
 					}
-					got := w.excerpt(nil)
+					got := w.Scrubbed(nil)
 					for _, s := range []string{plantedSecret, plantedToken} {
 						if piece := leaks(got, s, url.QueryEscape(s)); piece != "" {
 							t.Fatalf("%s, %d bytes, cut at %d of it: excerpt shows %q:\n%s", l.Name, total, k, piece, got)
@@ -275,9 +279,9 @@ func TestExcerptKeepsWords(t *testing.T) {
 		`{"SecretAccessKey":"abc"}`,
 		"no SessionToken: null",
 	} {
-		w := &excerptWriter{n: StderrExcerpt}
+		w := NewExcerpt(excerptSize)
 		w.Write([]byte(text))
-		if got := w.excerpt([]byte(`{"SecretAccessKey":"abc","SessionToken":null}`)); got != text {
+		if got := w.Scrubbed([]byte(`{"SecretAccessKey":"abc","SessionToken":null}`)); got != text {
 			t.Errorf("excerpt(%q) = %q; want it unchanged", text, got)
 		}
 	}
@@ -287,12 +291,12 @@ func TestExcerptKeepsWords(t *testing.T) {
 // ends, not as replaced control characters, while a lone CR is still
 // replaced.
 func TestExcerptCRLF(t *testing.T) {
-	w := &excerptWriter{n: StderrExcerpt}
+	w := NewExcerpt(excerptSize)
 	w.Write([]byte("Login required: run aws sso login\r\nthen retry\r\n\r\n"))
 	if got, want := w.String(), "Login required: run aws sso login\nthen retry"; got != want {
 		t.Errorf("String() = %q; want %q", got, want)
 	}
-	w = &excerptWriter{n: StderrExcerpt}
+	w = NewExcerpt(excerptSize)
 	w.Write([]byte("50%\r100%"))
 	if got, want := w.String(), "50%\uFFFD100%"; got != want {
 		t.Errorf("String() = %q; want %q", got, want)
@@ -319,7 +323,7 @@ func TestExcerptPrintable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := &excerptWriter{n: StderrExcerpt}
+			w := NewExcerpt(excerptSize)
 			w.Write([]byte(tt.stderr))
 			if diff := cmp.Diff(tt.want, w.String()); diff != "" {
 				t.Errorf("excerpt mismatch (-want +got):\n%s", diff)
@@ -328,68 +332,74 @@ func TestExcerptPrintable(t *testing.T) {
 	}
 }
 
-// TestRunScrubsAcrossCut is the producer that found the leak: it writes
-// 2040 bytes to stderr, then its document to both streams, then padding to
-// 4097 bytes, and exits 1. Other offsets put the secret across the tail's
-// cut, and one writes CRLF line ends.
-func TestRunScrubsAcrossCut(t *testing.T) {
-	doc := document(secretForms["plain"])
-	key, token := strings.Index(doc, plantedSecret), strings.Index(doc, plantedToken)
-	const total = 3 * StderrExcerpt
-	for _, tt := range []struct {
-		name       string
-		at, total  int
-		wantExcept string
+func TestExcerptWriter(t *testing.T) {
+	tests := []struct {
+		name   string
+		writes []string
+		want   string
 	}{
-		{"the reported producer", 2040, 4097, "bytes elided"},
-		{"secret key across the head's cut", StderrExcerpt - key - 20, total, "bytes elided"},
-		{"session token across the head's cut", StderrExcerpt - token - 20, total, "bytes elided"},
-		{"secret key across the tail's cut", total - StderrExcerpt - key - 20, total, "bytes elided"},
-		{"session token across the tail's cut", total - StderrExcerpt - token - 20, total, "bytes elided"},
-		{"bytes dropped", 20 << 10, 64 << 10, "bytes elided"},
-	} {
+		{"short", []string{"abc"}, "abc"},
+		{"fits in prefix and suffix", []string{"0123", "4567"}, "01234567"},
+		{"elides the middle", []string{"0123", "45", "6789", "abcd"}, "0123\n... [6 bytes elided] ...\nabcd"},
+		{"one large write", []string{"0123456789abcdef"}, "0123\n... [8 bytes elided] ...\ncdef"},
+		{"control characters replaced", []string{"a\x1b[31mb"}, "a\uFFFD[31mb"},
+	}
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := self(t, "stderr-at")
-			c.Env = append(c.Env, "AT="+strconv.Itoa(tt.at), "TOTAL="+strconv.Itoa(tt.total))
-			_, err := Run(context.Background(), c)
-			var pe *RunError
-			if !errors.As(err, &pe) || pe.ExitCode != 1 {
-				t.Fatalf("Run() error = %v; want exit status 1", err)
+			w := NewExcerpt(4)
+			for _, s := range tt.writes {
+				w.Write([]byte(s))
 			}
-			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-				s := fmt.Sprintf(verb, err)
-				for _, secret := range []string{plantedSecret, plantedToken} {
-					if piece := leaks(s, secret, secret); piece != "" {
-						t.Errorf("Sprintf(%q, err) shows %q: %s", verb, piece, s)
-					}
-				}
-			}
-			if !strings.Contains(pe.Stderr, tt.wantExcept) || !utf8.ValidString(pe.Stderr) {
-				t.Errorf("Stderr = %q; want an excerpt", pe.Stderr)
+			if got := w.String(); got != tt.want {
+				t.Errorf("String() = %q; want %q", got, tt.want)
 			}
 		})
 	}
 }
 
-// TestRunCRLFStderr runs a program that ends its stderr lines with CRLF.
-func TestRunCRLFStderr(t *testing.T) {
-	_, err := Run(context.Background(), self(t, "fail-crlf"))
-	var pe *RunError
-	if !errors.As(err, &pe) {
-		t.Fatalf("Run() error = %v; want a *RunError", err)
+// FuzzExcerptLabels writes the planted secret key and session token under
+// each label of [proctest.LabelledSecrets] (curl -v, aws --debug, STS's
+// XML, presigned URLs), between fuzzed text, and scrubs the stream with
+// nothing on stdout. The excerpt must not depend on the secrets: the same
+// stream with other secrets of the same shape must give the same excerpt,
+// so no part of them is shown, however the text around them reads and
+// wherever the cuts fall.
+//
+// Seeds: the f.Add calls below.
+func FuzzExcerptLabels(f *testing.F) {
+	forms := proctest.LabelledSecrets(plantedSecret, plantedToken)
+	others := proctest.LabelledSecrets(rot(plantedSecret), rot(plantedToken))
+	for i := range forms {
+		f.Add("", "", uint8(i))
+		f.Add("debug: ", "\n", uint8(i))
 	}
-	if want := "Login required: run aws sso login\nthen retry"; pe.Stderr != want || strings.ContainsRune(err.Error(), '\uFFFD') {
-		t.Errorf("Stderr = %q, Error() = %q; want Stderr %q and no U+FFFD", pe.Stderr, err, want)
-	}
+	f.Add(strings.Repeat(".", excerptSize-40), strings.Repeat(".", excerptSize), uint8(0))
+	f.Add("\\", "SessionToken=", uint8(3))
+	f.Fuzz(func(t *testing.T, before, after string, form uint8) {
+		i := int(form) % len(forms)
+		excerpt := func(text string) string {
+			w := NewExcerpt(excerptSize)
+			w.Write([]byte(before + text + after))
+			return w.Scrubbed(nil)
+		}
+		if got, other := excerpt(forms[i].Text), excerpt(others[i].Text); got != other {
+			t.Fatalf("%s: the excerpt depends on the secrets:\n%s\nwith other secrets:\n%s", forms[i].Name, got, other)
+		}
+	})
 }
 
-// stderrAt is the "stderr-at" helper: AT bytes of padding on stderr, the
-// document on stdout and stderr, padding up to TOTAL bytes, exit 1.
-func stderrAt() {
-	at, _ := strconv.Atoi(os.Getenv("AT"))
-	total, _ := strconv.Atoi(os.Getenv("TOTAL"))
-	doc := document(secretForms["plain"])
-	os.Stdout.WriteString(doc)
-	os.Stderr.WriteString(strings.Repeat(".", at) + doc + strings.Repeat(".", max(0, total-at-len(doc))))
-	os.Exit(1)
+// rot returns s with its letters rotated by 13 and its digits by 5: a
+// secret of the same shape, character class for character class.
+func rot(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z':
+			return 'a' + (r-'a'+13)%26
+		case 'A' <= r && r <= 'Z':
+			return 'A' + (r-'A'+13)%26
+		case '0' <= r && r <= '9':
+			return '0' + (r-'0'+5)%10
+		}
+		return r
+	}, s)
 }

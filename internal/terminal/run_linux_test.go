@@ -1,4 +1,4 @@
-package execjson
+package terminal_test
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ import (
 // orphaned, and the kernel does not stop it for Ctrl-Z). When the job
 // stops, the shell writes what it found to the terminal and puts the job
 // back in the foreground, as `fg` does.
-const ttyShellEnv = "EXECJSON_TTY_SHELL"
+const ttyShellEnv = "TERMINAL_TEST_SHELL"
 
 func init() {
 	if os.Getenv(ttyShellEnv) != "" {

@@ -1,4 +1,4 @@
-package execjson
+package scrub
 
 import (
 	"strconv"

@@ -1,11 +1,6 @@
-package execjson
+package shellword
 
 import (
-	"context"
-	"errors"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -48,8 +43,8 @@ func TestShProgram(t *testing.T) {
 		{``, "sh"},
 	}
 	for _, tt := range tests {
-		if got := shProgram(tt.line); got != tt.want {
-			t.Errorf("shProgram(%q) = %q; want %q", tt.line, got, tt.want)
+		if got := ShProgram(tt.line); got != tt.want {
+			t.Errorf("ShProgram(%q) = %q; want %q", tt.line, got, tt.want)
 		}
 	}
 }
@@ -74,37 +69,9 @@ func TestCmdProgram(t *testing.T) {
 		{``, "cmd.exe"},
 	}
 	for _, tt := range tests {
-		if got := cmdProgram(tt.line); got != tt.want {
-			t.Errorf("cmdProgram(%q) = %q; want %q", tt.line, got, tt.want)
+		if got := CmdProgram(tt.line); got != tt.want {
+			t.Errorf("CmdProgram(%q) = %q; want %q", tt.line, got, tt.want)
 		}
-	}
-}
-
-// TestRunNamesProgramInError runs a program whose path has parentheses and
-// spaces, with a secret in an assignment before it.
-func TestRunNamesProgramInError(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the command is POSIX shell")
-	}
-	dir := filepath.Join(t.TempDir(), "Program Files (x86)")
-	script := filepath.Join(dir, "creds.sh")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(script, []byte("#!/bin/sh\necho 'no session' >&2\nexit 4\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c := shell(`BROKER_TOKEN=` + plantedToken + ` "` + script + `" --secret ` + plantedSecret)
-	_, err := Run(context.Background(), c)
-	var pe *RunError
-	if !errors.As(err, &pe) || pe.ExitCode != 4 {
-		t.Fatalf("Run() error = %v; want exit status 4", err)
-	}
-	if pe.Program != script {
-		t.Errorf("Program = %q; want the script %q", pe.Program, script)
-	}
-	if s := err.Error(); strings.Contains(s, plantedToken) || strings.Contains(s, plantedSecret) {
-		t.Errorf("Error() holds a planted secret: %s", s)
 	}
 }
 
@@ -130,13 +97,13 @@ func FuzzShProgram(f *testing.F) {
 		value, arg = mark+value+mark, mark+arg+mark
 		line := "NAME=" + shQuote(value, quoting) + " OTHER=" + shQuote(value, quoting>>3) + " " +
 			program + " " + shQuote(arg, quoting>>6)
-		got := shProgram(line)
+		got := ShProgram(line)
 		if strings.Contains(got, mark) {
-			t.Fatalf("shProgram(%q) = %q holds a byte of a value or an argument", line, got)
+			t.Fatalf("ShProgram(%q) = %q holds a byte of a value or an argument", line, got)
 		}
 		// Every value is quoted correctly, so the program is always found.
 		if got != program {
-			t.Fatalf("shProgram(%q) = %q; want %q", line, got, program)
+			t.Fatalf("ShProgram(%q) = %q; want %q", line, got, program)
 		}
 	})
 }

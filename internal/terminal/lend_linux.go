@@ -1,4 +1,4 @@
-package execjson
+package terminal
 
 import (
 	"errors"
@@ -50,7 +50,7 @@ const cldStopped = 5
 // recycled pid can be watched. Without pidfds (Linux before 5.3) a stopped
 // command waits for the timeout. stopWatching returns once the watcher has
 // ended, which it does when the command exits.
-func (t *terminal) followStops(pid int) (stopWatching func()) {
+func (t *Loan) followStops(pid int) (stopWatching func()) {
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return func() {}
@@ -76,7 +76,7 @@ func (t *terminal) followStops(pid int) (stopWatching func()) {
 
 // suspend stops this process's job because the command's group pgid
 // stopped, and continues the command once this process continues.
-func (t *terminal) suspend(pgid int) {
+func (t *Loan) suspend(pgid int) {
 	var modes *unix.Termios
 	sig := syscall.SIGTTIN // in the background: this job wants the terminal
 	if fg, err := unix.IoctlGetInt(t.fd, unix.TIOCGPGRP); err == nil && fg == pgid {

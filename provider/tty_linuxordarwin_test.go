@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed-dcc28122/credprocess/internal/execjson"
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
+	"github.com/seed-dcc28122/credprocess/internal/terminal"
 	"github.com/seed-dcc28122/credprocess/provider"
 	"github.com/seed-dcc28122/credprocess/strategy"
 )
@@ -45,7 +45,7 @@ func retrieveOnTerminal() (string, bool, error) {
 	}
 	wg.Wait()
 	err := errors.Join(errs...)
-	return strings.Join(ids, " "), errors.Is(err, execjson.ErrInterrupted), err
+	return strings.Join(ids, " "), errors.Is(err, terminal.ErrInterrupted), err
 }
 
 func TestRetrieveOnTerminal(t *testing.T) {

@@ -1,4 +1,4 @@
-package execjson
+package scrub
 
 import (
 	"bytes"
@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 )
+
+// utf8BOM may lead stdout, as some Windows tools write it.
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // redactedMark replaces every secret found in a stderr excerpt.
 const redactedMark = "[redacted]"
@@ -93,7 +96,7 @@ func secretsIn(stdout []byte) [][]byte {
 		add(jsonView(raw).text)
 	}
 	// Keys spelled with escapes ("Secret\u0041ccessKey") decode to the
-	// names Parse reads but escape the pattern above.
+	// names the parser reads but escape the pattern above.
 	var doc map[string]json.RawMessage
 	if json.Unmarshal(bytes.TrimPrefix(stdout, utf8BOM), &doc) == nil {
 		for k, raw := range doc {

@@ -1,4 +1,12 @@
-package execjson
+// Package scrub makes what a command writes to stderr safe to show in an
+// error or a log: a bounded excerpt, its start and end, with every secret
+// replaced (one the command printed on stdout, in any encoding it may have
+// been echoed in, or a value under a label such as AWS_SECRET_ACCESS_KEY=)
+// and every character that could act on a terminal replaced by U+FFFD.
+//
+// The excerpt is untrusted text still: it is what the command chose to
+// write, with what it must not show taken out.
+package scrub
 
 import (
 	"io"
@@ -14,12 +22,13 @@ import (
 // leaves room for their escaped forms.
 const scrubOverlap = 8 << 10
 
-// excerptWriter keeps the first and last n bytes written to it, like the
+// Excerpt keeps the first and last n bytes written to it, like the
 // prefixSuffixSaver os/exec uses for ExitError.Stderr, so that a command that
 // floods stderr costs bounded memory and its error still shows both the
 // first complaint and the last. It keeps scrubOverlap bytes more on each
-// side, for the scrubbing.
-type excerptWriter struct {
+// side, for the scrubbing. An Excerpt is for one run's stderr, written by
+// one goroutine at a time.
+type Excerpt struct {
 	n       int
 	prefix  []byte
 	suffix  []byte // ring buffer once full
@@ -27,7 +36,11 @@ type excerptWriter struct {
 	skipped int64  // bytes in neither prefix nor suffix
 }
 
-func (w *excerptWriter) Write(p []byte) (int, error) {
+// NewExcerpt returns an Excerpt that shows n bytes from each end.
+func NewExcerpt(n int) *Excerpt { return &Excerpt{n: n} }
+
+// Write keeps what the excerpt needs of p. It never fails.
+func (w *Excerpt) Write(p []byte) (int, error) {
 	total, keep := len(p), w.n+scrubOverlap
 	if room := keep - len(w.prefix); room > 0 {
 		k := min(room, len(p))
@@ -55,7 +68,7 @@ func (w *excerptWriter) Write(p []byte) (int, error) {
 
 // ReadFrom copies the pipe through a small buffer; os/exec would otherwise
 // allocate 32 KiB for it on every run.
-func (w *excerptWriter) ReadFrom(r io.Reader) (int64, error) {
+func (w *Excerpt) ReadFrom(r io.Reader) (int64, error) {
 	buf := make([]byte, 1024)
 	var total int64
 	for {
@@ -71,17 +84,17 @@ func (w *excerptWriter) ReadFrom(r io.Reader) (int64, error) {
 	}
 }
 
-// String returns the excerpt as excerpt does, for a run without stdout.
-func (w *excerptWriter) String() string { return w.excerpt(nil) }
+// String returns the excerpt as Scrubbed does, for a run without stdout.
+func (w *Excerpt) String() string { return w.Scrubbed(nil) }
 
-// excerpt returns the first and last n bytes with the middle elided, every
-// secret of stdout and every labelled secret replaced, CRLF line ends made
-// LF, and the rest as printable (see printable), with surrounding space
-// trimmed.
+// Scrubbed returns the first and last n bytes with the middle elided, every
+// secret of stdout (the command's output, which holds them) and every
+// labelled secret replaced by [redacted], CRLF line ends made LF, and the
+// rest as printable (see printable), with surrounding space trimmed.
 //
 // Secrets are found before the cut, in everything kept, so that one
 // written across a cut is not shown in part.
-func (w *excerptWriter) excerpt(stdout []byte) string {
+func (w *Excerpt) Scrubbed(stdout []byte) string {
 	if len(w.prefix) == 0 {
 		return ""
 	}
