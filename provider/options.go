@@ -37,9 +37,11 @@ type Options struct {
 
 	// Timeout bounds one run of the command; at the timeout the command and
 	// every process it started are killed. Zero or negative means
-	// DefaultTimeout (1 minute). The caller's context also ends a run when
-	// the Provider is called directly, but aws.CredentialsCache removes the
-	// caller's deadline, so through the cache Timeout is the only bound.
+	// DefaultTimeout (1 minute). The caller's context bounds only its own
+	// wait: at its deadline or cancellation Retrieve returns an error that
+	// satisfies errors.Is with context.DeadlineExceeded or context.Canceled,
+	// while the run goes on, bounded by Timeout alone, and its result serves
+	// the callers still waiting and those that come later.
 	Timeout time.Duration
 
 	// MaxOutputBytes caps what the command may write to stdout; past it the

@@ -51,7 +51,7 @@ type dynamoDBRequest struct {
 var (
 	errNoTable   = apiError{"ResourceNotFoundException", 400, "Requested resource not found"}
 	errBadKey    = apiError{"ValidationException", 400, "The provided key element does not match the schema"}
-	errNoOp      = apiError{"UnknownOperationException", 400, ""}
+	errNoOp      = apiError{"UnknownOperationException", 400, unknownOperation("dynamodb")}
 	errBadSchema = apiError{"ValidationException", 400, "1 validation error detected: Value null at 'keySchema' failed to satisfy constraint: Member must not be null"}
 )
 

@@ -7,7 +7,10 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash/crc32"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,14 +23,26 @@ type object struct {
 	modified    time.Time
 }
 
+type bucket struct {
+	created time.Time
+	objects map[string]object
+}
+
 // CreateBucket creates an empty bucket, as the S3 CreateBucket operation
 // would, without sending a request. It keeps an existing bucket as it is.
 func (s *Server) CreateBucket(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.buckets[name]; !ok {
-		s.buckets[name] = make(map[string]object)
+	s.createBucket(name)
+}
+
+// createBucket reports whether it created the bucket. The caller holds s.mu.
+func (s *Server) createBucket(name string) bool {
+	if _, ok := s.buckets[name]; ok {
+		return false
 	}
+	s.buckets[name] = &bucket{created: s.clock().UTC().Truncate(time.Millisecond), objects: make(map[string]object)}
+	return true
 }
 
 // s3Path splits a path-style request path into bucket and key.
@@ -36,7 +51,28 @@ func s3Path(r *http.Request) (bucket, key string) {
 	return bucket, key
 }
 
+// s3Operation names the operation of a path-style request from its method
+// and path, or returns "" when the query asks for another one: a
+// subresource such as ?acl or ?list-type=2, or an x-id that names another
+// operation.
 func s3Operation(r *http.Request) string {
+	op := s3Route(r)
+	if op == "" {
+		return ""
+	}
+	for k, v := range r.URL.Query() {
+		switch {
+		case k == "x-id" && len(v) == 1 && v[0] == op:
+		case strings.HasPrefix(strings.ToLower(k), "x-amz-"): // a presigned URL's signature
+		case op == "ListBuckets" && (k == "prefix" || k == "max-buckets" || k == "continuation-token" || k == "bucket-region"):
+		default:
+			return ""
+		}
+	}
+	return op
+}
+
+func s3Route(r *http.Request) string {
 	bucket, key := s3Path(r)
 	switch {
 	case bucket == "" && r.Method == http.MethodGet:
@@ -67,20 +103,22 @@ func (s *Server) serveS3(r *http.Request, body []byte) response {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if op == "CreateBucket" {
-		if _, ok := s.buckets[bucket]; ok {
+	switch op {
+	case "":
+		return s3Error(apiError{"NotImplemented", 501, unknownOperation("s3") + " (path-style), and presigned GetObject and PutObject URLs"}, "")
+	case "ListBuckets":
+		return s.listBuckets(r.URL.Query())
+	case "CreateBucket":
+		if !s.createBucket(bucket) {
 			return s3Error(apiError{"BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it."}, xmlElem("BucketName", bucket))
 		}
-		s.buckets[bucket] = make(map[string]object)
 		return response{status: 200, header: http.Header{"Location": {"/" + bucket}}}
 	}
-	if op == "" || op == "ListBuckets" {
-		return s3Error(apiError{"NotImplemented", 501, "A header you provided implies functionality that is not implemented."}, "")
-	}
-	objects, ok := s.buckets[bucket]
+	b, ok := s.buckets[bucket]
 	if !ok {
 		return s3Error(apiError{"NoSuchBucket", 404, "The specified bucket does not exist"}, xmlElem("BucketName", bucket))
 	}
+	objects := b.objects
 
 	switch op {
 	case "HeadBucket":
@@ -120,6 +158,55 @@ func (s *Server) serveS3(r *http.Request, body []byte) response {
 		h.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
 	}
 	return response{status: 200, header: h, body: o.data}
+}
+
+// ownerID is the canonical user ID of the account that owns every bucket,
+// shaped like S3's.
+const ownerID = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+
+// listBuckets answers ListBuckets with S3's ListAllMyBucketsResult, in
+// name order. It honours prefix and bucket-region, and pages by max-buckets
+// with the last name of a page as its continuation token.
+func (s *Server) listBuckets(q url.Values) response {
+	limit := 10000
+	if v := q.Get("max-buckets"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return s3Error(apiError{"InvalidArgument", 400, "Argument max-buckets must be an integer between 1 and 10000."}, "")
+		}
+		limit = n
+	}
+	prefix, after := q.Get("prefix"), q.Get("continuation-token")
+	var names []string
+	if region := q.Get("bucket-region"); region == "" || region == Region {
+		for _, name := range slices.Sorted(maps.Keys(s.buckets)) {
+			if strings.HasPrefix(name, prefix) && name > after {
+				names = append(names, name)
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`)
+	b.WriteString("<Owner>" + xmlElem("ID", ownerID) + "</Owner><Buckets>")
+	for _, name := range names[:min(limit, len(names))] {
+		b.WriteString("<Bucket>" + xmlElem("Name", name) +
+			xmlElem("CreationDate", s.buckets[name].created.Format("2006-01-02T15:04:05.000Z")) +
+			xmlElem("BucketRegion", Region) + "</Bucket>")
+	}
+	b.WriteString("</Buckets>")
+	if len(names) > limit {
+		b.WriteString(xmlElem("ContinuationToken", names[limit-1]))
+	}
+	if q.Has("prefix") {
+		b.WriteString(xmlElem("Prefix", prefix))
+	}
+	b.WriteString("</ListAllMyBucketsResult>")
+	id, hostID := s3RequestID()
+	return response{
+		status: 200,
+		header: http.Header{"Content-Type": {"application/xml"}, "X-Amz-Request-Id": {id}, "X-Amz-Id-2": {hostID}},
+		body:   []byte(b.String()),
+	}
 }
 
 // s3Payload returns the object bytes of a PutObject body, checking them

@@ -12,11 +12,17 @@
 // [Region], HTTPClient set to [Server.HTTPClient], and for S3 UsePathStyle.
 //
 // The service is chosen from the SigV4 credential scope (or, for unsigned
-// requests, from the shape of the request). Supported operations:
-//   - s3: CreateBucket, HeadBucket, PutObject, GetObject, HeadObject,
-//     DeleteObject, and presigned GET/PUT URLs.
+// requests, from the shape of the request). Supported operations, as
+// [Operations] lists them:
+//   - s3: ListBuckets, CreateBucket, HeadBucket, PutObject, GetObject,
+//     HeadObject, DeleteObject, and presigned GET/PUT URLs; path-style
+//     requests only.
 //   - sts: GetCallerIdentity, AssumeRole (see [Server.AssumedRoles]).
 //   - dynamodb: CreateTable, ListTables, PutItem, GetItem.
+//
+// Any other operation gets the service's answer to an operation it does not
+// know (S3 NotImplemented, STS InvalidAction, DynamoDB
+// UnknownOperationException), with a message that lists these.
 package awstest
 
 import (
@@ -27,6 +33,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -37,6 +44,26 @@ const Region = "us-east-1"
 // AccountID is the account every allowed key belongs to, as reported by STS
 // GetCallerIdentity.
 const AccountID = "123456789012"
+
+// operations lists what each service answers, in the order the package
+// doc gives them.
+var operations = map[string][]string{
+	"s3":       {"ListBuckets", "CreateBucket", "HeadBucket", "PutObject", "GetObject", "HeadObject", "DeleteObject"},
+	"sts":      {"GetCallerIdentity", "AssumeRole"},
+	"dynamodb": {"CreateTable", "ListTables", "PutItem", "GetItem"},
+}
+
+// Operations returns the operations the server answers for service ("s3",
+// "sts" or "dynamodb"), or nil for another service. S3 also accepts
+// presigned GetObject and PutObject URLs.
+func Operations(service string) []string { return slices.Clone(operations[service]) }
+
+// unknownOperation is the message of the error a service answers to an
+// operation the server does not emulate.
+func unknownOperation(service string) string {
+	names := map[string]string{"s3": "S3", "sts": "STS", "dynamodb": "DynamoDB"}
+	return "awstest implements only these " + names[service] + " operations: " + strings.Join(operations[service], ", ")
+}
 
 // maxBody bounds how much of a request body the server buffers.
 const maxBody = 64 << 20
@@ -76,7 +103,7 @@ type Server struct {
 	clock   func() time.Time // for signing-time checks, the Date header and Last-Modified
 	keys    map[string]key
 	log     []Request
-	buckets map[string]map[string]object // bucket -> key -> object
+	buckets map[string]*bucket
 	tables  map[string]*table
 	minted  map[string]AssumedRole // access key -> the AssumeRole that minted it
 	roles   []AssumedRole          // every AssumeRole, in order
@@ -132,7 +159,7 @@ func newServer() *Server {
 	return &Server{
 		clock:   time.Now,
 		keys:    make(map[string]key),
-		buckets: make(map[string]map[string]object),
+		buckets: make(map[string]*bucket),
 		tables:  make(map[string]*table),
 		minted:  make(map[string]AssumedRole),
 	}
@@ -257,7 +284,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case "dynamodb":
 			resp = s.serveDynamoDB(r, body)
 		default:
-			resp = queryError(apiError{"InvalidAction", http.StatusBadRequest, "awstest does not emulate service " + svc})
+			resp = queryError(apiError{"InvalidAction", http.StatusBadRequest, "awstest does not emulate service " + svc + "; it emulates s3, sts and dynamodb"})
 		}
 	}
 

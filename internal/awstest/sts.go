@@ -58,7 +58,7 @@ func (s *Server) serveSTS(r *http.Request, body []byte, rec Request) response {
 	case "AssumeRole":
 		return s.assumeRole(stsForm(r, body), rec)
 	}
-	return queryError(apiError{"InvalidAction", 400, "Could not find operation " + rec.Operation + " for version 2011-06-15"})
+	return queryError(apiError{"InvalidAction", 400, "Could not find operation " + rec.Operation + " for version 2011-06-15; " + unknownOperation("sts")})
 }
 
 func (s *Server) getCallerIdentity(rec Request) response {
