@@ -27,7 +27,8 @@ const (
 	DefaultMinRefreshInterval = time.Minute
 )
 
-// Options configures a [Provider]. The zero value of every field selects its
+// Options configures the caches [New], [NewArgs] and [NewFromProfile] return.
+// The zero value of every field selects its
 // default. The constructors apply the option functions in order and skip a
 // nil one.
 type Options struct {
