@@ -27,10 +27,9 @@ const (
 	DefaultMinRefreshInterval = time.Minute
 )
 
-// Options configures the caches [New], [NewArgs] and [NewFromProfile] return.
-// The zero value of every field selects its
-// default. The constructors apply the option functions in order and skip a
-// nil one.
+// Options configures the caches [New], [NewArgs] and [NewFromProfile]
+// return. The zero value of every field selects its default. The
+// constructors apply the option functions in order and skip a nil one.
 type Options struct {
 	// Strategy picks when each fetched credential set stops being served.
 	// Nil means strategy.AfterExpired{}: serve until expiry.
