@@ -6,9 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -197,6 +200,46 @@ func TestPlain(t *testing.T) {
 	for _, tt := range tests {
 		if got := plain(tt.err); got != tt.want {
 			t.Errorf("plain(%q) = %q; want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestStartError: a program that could not start is named as given, a
+// Windows path with its single backslashes, and a missing file given with
+// its directory is not said to be missing from PATH.
+func TestStartError(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&exec.Error{Name: "no-such-producer", Err: exec.ErrNotFound}, `"no-such-producer": ` + exec.ErrNotFound.Error()},
+		{&exec.Error{Name: `C:\Program Files\broker.exe`, Err: fs.ErrNotExist}, `"C:\Program Files\broker.exe": file does not exist`},
+		{&exec.Error{Name: "/opt/broker/producer", Err: exec.ErrNotFound}, "/opt/broker/producer: file does not exist"},
+		{&fs.PathError{Op: "fork/exec", Path: "/opt/broker/producer", Err: fs.ErrPermission}, "/opt/broker/producer: permission denied"},
+	}
+	for _, tt := range tests {
+		if got := startError(tt.err); got != tt.want {
+			t.Errorf("startError(%v) = %q; want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestShellExit: the statuses the system's shell reserves for a program it
+// could not run are explained; a producer's own are not.
+func TestShellExit(t *testing.T) {
+	notFound, cannotRun, producers := 127, 126, []int{0, 1, 3, 9009}
+	if runtime.GOOS == "windows" {
+		notFound, cannotRun, producers = 9009, -1, []int{0, 1, 3, 126, 127}
+	}
+	if got := shellExit(notFound); !strings.Contains(got, "the shell found no such program") {
+		t.Errorf("shellExit(%d) = %q; want the shell's not-found explained", notFound, got)
+	}
+	if got := shellExit(cannotRun); cannotRun >= 0 && !strings.Contains(got, "could not run it") {
+		t.Errorf("shellExit(%d) = %q; want the shell's cannot-run explained", cannotRun, got)
+	}
+	for _, code := range producers {
+		if got := shellExit(code); got != "" {
+			t.Errorf("shellExit(%d) = %q; want nothing: the producer's own status", code, got)
 		}
 	}
 }
