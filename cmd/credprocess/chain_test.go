@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 const (
@@ -128,10 +129,9 @@ func chainSetup(t *testing.T, stsEnv bool) *awstest.Server {
 	t.Cleanup(srv.Close)
 	srv.Allow(helperKey, plantedSecret, plantedToken)
 	exe := helper(t, "creds", "KEY", helperKey)
-	dir := t.TempDir()
+	dir := proctest.TempDir(t, "check-chain")
 	cfg := filepath.Join(dir, "config")
-	// Double quotes read the same to sh and to cmd.exe.
-	if err := os.WriteFile(cfg, []byte(chainConfig(`"`+exe+`" --role `+plantedArg, srv.URL())), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(chainConfig(quoted(exe)+" --role "+plantedArg, srv.URL())), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("AWS_CONFIG_FILE", cfg)
@@ -449,7 +449,7 @@ func TestCheckAssumeMFA(t *testing.T) {
 	srv := chainSetup(t, true)
 	// A file, as the terminal is: the command gets it as it is, and what
 	// it leaves unread is there for the prompt.
-	in := filepath.Join(t.TempDir(), "stdin")
+	in := filepath.Join(proctest.TempDir(t, "check-chain"), "stdin")
 	if err := os.WriteFile(in, []byte("123456\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,11 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 
 	"github.com/seed-dcc28122/credprocess/internal/execjson"
@@ -20,13 +21,15 @@ func neverStarted(pe *execjson.RunError) bool {
 	return pe.ExitCode < 0 && (errors.As(pe.Err, &execErr) || errors.As(pe.Err, &pathErr))
 }
 
-// shellExit explains the exit statuses POSIX shells reserve for a program
-// they could not run, which is all a user sees of "not found" otherwise.
+// shellExit explains the exit statuses a shell reserves for a program it
+// could not run, which is all a user sees of "not found" otherwise: 127
+// and 126 from a POSIX shell, 9009 from cmd.exe, which passes any other
+// status (a producer's own 127) on as it is.
 func shellExit(code int) string {
-	switch code {
-	case 127:
+	switch {
+	case code == 127 && runtime.GOOS != "windows", code == 9009 && runtime.GOOS == "windows":
 		return ": the shell found no such program: check PATH, or use an absolute path"
-	case 126:
+	case code == 126 && runtime.GOOS != "windows":
 		return ": the shell found the program but could not run it: check that it is executable"
 	}
 	return ""
@@ -58,7 +61,14 @@ func startError(err error) string {
 	var pathErr *fs.PathError
 	switch {
 	case errors.As(err, &execErr):
-		return fmt.Sprintf("%q: %v", execErr.Name, execErr.Err)
+		// A name with a directory is not looked up in PATH, but on Windows
+		// Go reports it missing (after trying PATHEXT's extensions) as not
+		// found in %PATH% all the same.
+		if filepath.Base(execErr.Name) != execErr.Name && errors.Is(execErr.Err, exec.ErrNotFound) {
+			return execErr.Name + ": " + fs.ErrNotExist.Error()
+		}
+		// Quote, not %q: a Windows path keeps single backslashes.
+		return execjson.Quote(execErr.Name) + ": " + execErr.Err.Error()
 	case errors.As(err, &pathErr):
 		return pathErr.Path + ": " + pathErr.Err.Error()
 	}

@@ -15,9 +15,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
-// The secrets testdata/producer.sh prints, and one the tests pass as an
+// The secrets the test producers print, and one the tests pass as an
 // argument. No output may contain any of them.
 const (
 	plantedSecret = "pLaNtEdSeCrEt/KEY+0123456789abcdefghijkl"
@@ -25,24 +27,12 @@ const (
 	plantedArg    = "pLaNtEdArGuMeNt-hunter2"
 )
 
-// testApp judges expiry at 2030-01-01T00:00:00Z, the clock
-// testdata/producer.sh's expirations are written around, and shows local
-// times two hours east of UTC.
+// testApp judges expiry at 2030-01-01T00:00:00Z, the clock the producer's
+// expirations are written around (producerEnv), and shows local times two
+// hours east of UTC.
 var testApp = app{
 	now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) },
 	loc: time.FixedZone("UTC+2", 2*60*60),
-}
-
-func producer(t *testing.T) string {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("testdata/producer.sh is a POSIX shell script")
-	}
-	path, err := filepath.Abs("testdata/producer.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // cli runs the command with testApp and returns its output and status.
@@ -84,7 +74,7 @@ func TestCheckText(t *testing.T) {
 		},
 		{
 			name:     "expired",
-			args:     []string{"--shell", "'" + p + "' expired"},
+			args:     []string{"--shell", quoted(p) + " expired"},
 			golden:   "expired",
 			wantCode: 1,
 		},
@@ -124,9 +114,13 @@ func TestCheckText(t *testing.T) {
 // field, and leaves the later checks unreached.
 func TestCheckResults(t *testing.T) {
 	p := producer(t)
+	notFound := "no such file"
+	if runtime.GOOS == "windows" {
+		notFound = "file does not exist"
+	}
 	tests := []struct {
 		mode       string
-		args       []string // instead of running producer.sh mode
+		args       []string // instead of running the producer in mode
 		wantCode   int
 		wantStatus string // one letter per check: p pass, f fail, s skip
 		wantField  string
@@ -143,8 +137,9 @@ func TestCheckResults(t *testing.T) {
 		{mode: "notjson", wantCode: 1, wantStatus: "pfsssss", wantDetail: "not a JSON object"},
 		{mode: "fail", wantCode: 1, wantStatus: "fssssss", wantDetail: "status 3"},
 		{mode: "timeout", args: []string{"--timeout", "200ms", "--", p, "slow"}, wantCode: 1, wantStatus: "fssssss", wantDetail: "200ms timeout"},
-		{mode: "missing program", args: []string{"--", filepath.Join(t.TempDir(), "no-such-producer")}, wantCode: 1, wantStatus: "fssssss", wantDetail: "no such file"},
-		{mode: "shell exit 127", args: []string{"--shell", "no-such-producer-on-path --arg"}, wantCode: 1, wantStatus: "fssssss", wantDetail: "status 127"},
+		{mode: "timeout, run by the shell", args: []string{"--timeout", "200ms", "--shell", quoted(p) + " slow"}, wantCode: 1, wantStatus: "fssssss", wantDetail: "200ms timeout"},
+		{mode: "missing program", args: []string{"--", filepath.Join(proctest.TempDir(t, "check-test"), "no-such-producer")}, wantCode: 1, wantStatus: "fssssss", wantDetail: notFound},
+		{mode: "shell finds no program", args: []string{"--shell", "no-such-producer-on-path --arg"}, wantCode: 1, wantStatus: "fssssss", wantDetail: "status " + notFoundStatus()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
@@ -216,10 +211,10 @@ func TestCheckJSONRoundTrip(t *testing.T) {
 
 func TestCheckProfile(t *testing.T) {
 	p := producer(t)
-	dir := t.TempDir()
+	dir := proctest.TempDir(t, "check-test")
 	config := filepath.Join(dir, "config")
-	text := "[default]\ncredential_process = '" + p + "' valid " + plantedArg + "\n\n" +
-		"[profile broken]\ncredential_process = '" + p + "' badversion\n\n" +
+	text := "[default]\ncredential_process = " + quoted(p) + " valid " + plantedArg + "\n\n" +
+		"[profile broken]\ncredential_process = " + quoted(p) + " badversion\n\n" +
 		"[profile empty]\nregion = us-east-1\n"
 	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -275,12 +270,12 @@ func TestCheckNoSecrets(t *testing.T) {
 	for _, mode := range []string{"valid", "leak", "expired", "naive", "badversion", "nosecret", "numberkey", "notjson", "fail"} {
 		runs = append(runs,
 			[]string{"--", p, mode, plantedArg},
-			[]string{"--shell", "'" + p + "' " + mode + " --password=" + plantedArg},
+			[]string{"--shell", quoted(p) + " " + mode + " --password=" + plantedArg},
 		)
 	}
 	runs = append(runs,
 		[]string{"--timeout", "100ms", "--", p, "slow", plantedArg},
-		[]string{"--", filepath.Join(t.TempDir(), "missing"), plantedArg},
+		[]string{"--", filepath.Join(proctest.TempDir(t, "check-test"), "missing"), plantedArg},
 	)
 	for _, args := range runs {
 		for _, format := range [][]string{nil, {"--json"}} {
@@ -298,7 +293,7 @@ func TestCheckNoSecrets(t *testing.T) {
 // TestCheckInteractive: --interactive hands the command stdin and shows its
 // stderr as it runs; without it stdin is the null device.
 func TestCheckInteractive(t *testing.T) {
-	line := `read code; echo "MFA code: got $code" >&2; echo '{"Version": 1, "AccessKeyId": "AKIDINTERACTIVE1", "SecretAccessKey": "s"}'`
+	line := quoted(producer(t)) + " stdin"
 	tests := []struct {
 		interactive bool
 		wantCode    int

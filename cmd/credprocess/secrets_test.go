@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,8 +74,8 @@ func TestCheckLabelledSecrets(t *testing.T) {
 
 // TestCheckStderrSecrets runs producers that echo their secrets to stderr
 // across the excerpt's cuts, escaped on stdout, as env lines, and with a
-// secret in an assignment before the program: neither report format may
-// show any piece of a secret.
+// secret in an assignment before the program (a set command before it,
+// for cmd.exe): neither report format may show any piece of a secret.
 func TestCheckStderrSecrets(t *testing.T) {
 	p := producer(t)
 	const (
@@ -93,10 +94,14 @@ func TestCheckStderrSecrets(t *testing.T) {
 			runs = append(runs, []string{"--", p, "echo-at", strconv.Itoa(at), end, status})
 		}
 	}
+	assign := "BROKER_TOKEN=" + plantedToken + " CREDS_URL='https://broker?token=" + plantedSecret + "' " + quoted(p) + " echo-env"
+	if runtime.GOOS == "windows" {
+		assign = `set "BROKER_TOKEN=` + plantedToken + `" & set "CREDS_URL=https://broker?token=` + plantedSecret + `" & ` + quoted(p) + " echo-env"
+	}
 	runs = append(runs,
 		[]string{"--", p, "echo-escaped"},
 		[]string{"--", p, "echo-env"},
-		[]string{"--shell", "BROKER_TOKEN=" + plantedToken + " CREDS_URL='https://broker?token=" + plantedSecret + "' '" + p + "' echo-env"},
+		[]string{"--shell", assign},
 	)
 	for _, args := range runs {
 		for _, format := range [][]string{nil, {"--json"}} {

@@ -36,7 +36,19 @@ func init() {
 // environment that makes it print stdout and stderr and exit with status.
 func printer(t *testing.T, name, stdout, stderr string, status int) string {
 	t.Helper()
-	exe := proctest.CopySelf(t, t.TempDir(), name)
+	exe := proctest.CopySelf(t, proctest.TempDir(t, "check-untrusted"), name)
+	printing(t, stdout, stderr, status)
+	return exe
+}
+
+// printing returns the test binary, with the environment set that makes it
+// print stdout and stderr and exit with status.
+func printing(t *testing.T, stdout, stderr string, status int) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv(printEnv, "1")
 	t.Setenv(printEnv+"_STDOUT", stdout)
 	t.Setenv(printEnv+"_STDERR", stderr)
@@ -184,7 +196,7 @@ func TestCheckJSONUntrusted(t *testing.T) {
 // TestCheckTextUntrustedPath: a program that never started is named in the
 // verdict with its path escaped.
 func TestCheckTextUntrustedPath(t *testing.T) {
-	missing := filepath.Join(t.TempDir(), "no\x1b[2Jsuch\u202eproducer")
+	missing := filepath.Join(proctest.TempDir(t, "check-untrusted"), "no\x1b[2Jsuch\u202eproducer")
 	stdout, _, code := cli(t, "check", "--", missing)
 	if code != exitFail {
 		t.Errorf("status %d; want %d", code, exitFail)

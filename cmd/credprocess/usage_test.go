@@ -1,10 +1,10 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 func TestCheckUsage(t *testing.T) {
@@ -44,15 +44,9 @@ func TestCheckUsage(t *testing.T) {
 		})
 	}
 
-	// A single argument with spaces that names a file runs as a program.
-	spaced := filepath.Join(t.TempDir(), "my producer")
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(spaced, []byte(strings.Replace(string(b), "case $1 in", "case valid in", 1)), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	// A single argument with spaces that names a file runs as a program
+	// (the producer, in its mode "valid" without arguments).
+	spaced := proctest.CopySelf(t, proctest.TempDir(t, "check-usage"), "my producer")
 	if r, code := checkJSON(t, "--", spaced); code != 0 || r.Program != spaced {
 		t.Errorf("check -- %q = status %d, program %q; want 0 and the path", spaced, code, r.Program)
 	}
