@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -21,7 +22,7 @@ import (
 // missing.
 func sharedFiles(t *testing.T, configText, credentialsText string) (configFile, credentialsFile string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := proctest.TempDir(t, "provider-test")
 	configFile, credentialsFile = filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
 	for path, text := range map[string]string{configFile: configText, credentialsFile: credentialsText} {
 		if text == "" {
@@ -207,7 +208,7 @@ func TestCommandFromProfile(t *testing.T) {
 // read.
 func TestCommandFromProfileFiles(t *testing.T) {
 	sharedFiles(t, "[profile dev]\ncredential_process = env-file-cmd\n", "")
-	other := filepath.Join(t.TempDir(), "other-config")
+	other := filepath.Join(proctest.TempDir(t, "provider-test"), "other-config")
 	if err := os.WriteFile(other, []byte("[profile dev]\ncredential_process = option-file-cmd\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}

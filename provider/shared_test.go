@@ -44,14 +44,14 @@ func TestSharedCacheNeverFailsARequest(t *testing.T) {
 		warn  string
 	}{
 		{"a regular file where the directory should be", false, func(t *testing.T) string {
-			file := filepath.Join(t.TempDir(), "file")
+			file := filepath.Join(proctest.TempDir(t, "provider-test"), "file")
 			if err := os.WriteFile(file, nil, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			return filepath.Join(file, "cache")
 		}, "not sharing credentials across processes"},
 		{"a directory open to others", true, func(t *testing.T) string {
-			dir := filepath.Join(t.TempDir(), "cache")
+			dir := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
 			if err := os.Mkdir(dir, 0o700); err != nil {
 				t.Fatal(err)
 			}
@@ -59,8 +59,8 @@ func TestSharedCacheNeverFailsARequest(t *testing.T) {
 			return dir
 		}, "is accessible to the group or others"},
 		{"a directory that is a link", true, func(t *testing.T) string {
-			link := filepath.Join(t.TempDir(), "cache")
-			if err := os.Symlink(t.TempDir(), link); err != nil {
+			link := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
+			if err := os.Symlink(proctest.TempDir(t, "provider-test"), link); err != nil {
 				t.Fatal(err)
 			}
 			return link
@@ -69,7 +69,7 @@ func TestSharedCacheNeverFailsARequest(t *testing.T) {
 			if os.Getuid() != 0 {
 				t.Skip("chown needs root")
 			}
-			dir := filepath.Join(t.TempDir(), "cache")
+			dir := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
 			if err := os.Mkdir(dir, 0o700); err != nil {
 				t.Fatal(err)
 			}
