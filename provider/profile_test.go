@@ -232,17 +232,11 @@ func TestCommandFromProfileFiles(t *testing.T) {
 }
 
 func TestNewFromProfile(t *testing.T) {
-	path := script(t, `echo '{"Version":1,"AccessKeyId":"AKIDPROFILE","SecretAccessKey":"`+plantedSecret+`","Expiration":"`+farFuture+`"}'`)
-	// A program path with a space must be quoted for the shell, and the
-	// value must not also end with a quote.
-	dir := filepath.Join(t.TempDir(), "my tools")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	spaced := filepath.Join(dir, "producer")
-	if err := os.Rename(path, spaced); err != nil {
-		t.Fatal(err)
-	}
+	helper(t, helperSpec{Stdout: `{"Version":1,"AccessKeyId":"AKIDPROFILE","SecretAccessKey":"` + plantedSecret + `","Expiration":"` + farFuture + `"}`})
+	// The producer is a copy of the test binary at a program path with a
+	// space, which must be quoted for the shell; the value must not also
+	// end with a quote.
+	spaced := proctest.CopySelf(t, filepath.Join(proctest.TempDir(t, "provider-test"), "my tools"), "producer")
 	sharedFiles(t, "[profile dev]\ncredential_process = \""+spaced+"\" --unused\n", "")
 
 	creds, err := provider.NewFromProfile(context.Background(), "dev")

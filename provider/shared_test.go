@@ -211,11 +211,8 @@ func TestSharedFullDisk(t *testing.T) {
 // on stderr, under labels, leaves none in the host's entry, and the
 // failure another process reads from it holds none in any rendering.
 func TestSharedFailureHoldsNoSecret(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the command is a POSIX shell line")
-	}
-	dir := filepath.Join(t.TempDir(), "cache")
-	line := `echo "AWS_SECRET_ACCESS_KEY=` + plantedSecret + `" >&2; echo "X-Amz-Security-Token: ` + plantedToken + `" >&2; exit 4`
+	dir := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
+	line := quoted(helper(t, helperSpec{Stderr: "AWS_SECRET_ACCESS_KEY=" + plantedSecret + "\nX-Amz-Security-Token: " + plantedToken + "\n", Exit: 4}))
 	newCache := func() func() error {
 		c := provider.New(line, func(o *provider.Options) { o.SharedDir = dir })
 		return func() error { _, err := c.Retrieve(context.Background()); return err }
