@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -146,14 +145,11 @@ func init() {
 	os.Exit(0)
 }
 
-// TestSharedHolderKilled: a process killed (SIGKILL) while it holds the
-// lock and its command runs releases the lock with its death; a process
-// waiting for it then runs the command itself and gets credentials, and
-// never reads a torn entry.
+// TestSharedHolderKilled: a process killed (SIGKILL, or TerminateProcess
+// on Windows) while it holds the lock and its command runs releases the
+// lock with its death; a process waiting for it then runs the command
+// itself and gets credentials, and never reads a torn entry.
 func TestSharedHolderKilled(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("kills with SIGKILL")
-	}
 	dir := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
 	// One command for both processes: the holder's producer hangs, the
 	// waiter's prints credentials.
@@ -175,7 +171,7 @@ func TestSharedHolderKilled(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		time.Sleep(100 * time.Millisecond) // the waiter is waiting on the lock by then
-		done <- holder.Process.Signal(syscall.SIGKILL)
+		done <- holder.Process.Kill()
 	}()
 	got, err := c.Retrieve(context.Background())
 	if kerr := <-done; kerr != nil {
