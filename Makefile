@@ -21,7 +21,7 @@ test: check staticcheck race fuzz windows demo example-otel
 # the tests of internal/execjson left out there because their fixtures are
 # POSIX shell lines (tree_test.go and cmd_windows_test.go cover the same
 # ground with Go producers and cmd.exe).
-WINDOWS_PKGS ?= internal/execjson internal/capped internal/scrub internal/shellword internal/tee strategy internal/awstest internal/shared provider:^TestPortable
+WINDOWS_PKGS ?= internal/execjson internal/capped internal/scrub internal/shellword internal/tee strategy internal/awstest internal/shared provider middleware
 WINDOWS_SKIP ?= ^(TestRunSuccess|TestRunOptions|TestRunPathsWithSpacesAndBackslashes|TestRunFailures)$$
 
 ## windows: the Windows test binaries under Wine (tools/wine/run.sh); skipped with a
