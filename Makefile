@@ -16,12 +16,11 @@ FUZZTIME ?= 200000x
 ## and the demo
 test: check staticcheck race fuzz windows demo example-otel
 
-# The packages whose Windows test binaries run under Wine (PKG:REGEXP runs
-# only the matching tests: provider's other tests use shell scripts), and
-# the tests of internal/execjson left out there because their fixtures are
-# POSIX shell lines (tree_test.go and cmd_windows_test.go cover the same
-# ground with Go producers and cmd.exe).
-WINDOWS_PKGS ?= internal/execjson internal/capped internal/scrub internal/shellword internal/tee strategy internal/awstest internal/shared provider:^TestPortable cmd/credprocess
+# The packages whose Windows test binaries run under Wine, and the tests
+# of internal/execjson left out there because their fixtures are POSIX
+# shell lines (tree_test.go and cmd_windows_test.go cover the same ground
+# with Go producers and cmd.exe).
+WINDOWS_PKGS ?= internal/execjson internal/capped internal/scrub internal/shellword internal/tee strategy internal/awstest internal/shared provider middleware cmd/credprocess
 WINDOWS_SKIP ?= ^(TestRunSuccess|TestRunOptions|TestRunPathsWithSpacesAndBackslashes|TestRunFailures)$$
 
 ## windows: the Windows test binaries under Wine (tools/wine/run.sh); skipped with a

@@ -3,7 +3,6 @@ package middleware_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,12 +22,12 @@ func ExampleRetryOnAuthFailure() {
 	srv.Allow("AKIDEXAMPLE1", "secret1", "token1")
 	srv.Allow("AKIDEXAMPLE2", "secret2", "token2")
 
-	state, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(state)
-	// A producer that mints key n on its n-th run.
-	creds := provider.New(`n=$(( $(cat "$STATE/n" 2>/dev/null || echo 0) + 1 )); echo $n > "$STATE/n"
-echo "{\"Version\":1,\"AccessKeyId\":\"AKIDEXAMPLE$n\",\"SecretAccessKey\":\"secret$n\",\"SessionToken\":\"token$n\"}"`,
-		func(o *provider.Options) { o.Env = append(os.Environ(), "STATE="+state) })
+	// A producer that mints key n on its n-th run: any credential_process
+	// command works here; this one is the test binary, the same on every
+	// system (see producer_test.go).
+	command, env, remove := mintingProducer()
+	defer remove()
+	creds := provider.NewArgs(command, func(o *provider.Options) { o.Env = env })
 
 	client := sts.New(sts.Options{
 		Region:       awstest.Region,

@@ -13,11 +13,13 @@ import (
 func ExampleNew() {
 	// Any credential_process line from ~/.aws/config works here, such as
 	// "aws-vault export --format=json dev" or "granted credential-process --profile dev".
-	creds := provider.New(`echo '{"Version": 1, "AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": "secret", "Expiration": "2099-01-01T00:00:00Z"}'`,
-		func(o *provider.Options) {
-			o.Strategy = strategy.BeforeExpiredWithJitter{}
-			o.Timeout = 30 * time.Second
-		})
+	// This one runs a producer that prints a set, the same on every system.
+	line, env := exampleProducer(helperSpec{Stdout: `{"Version": 1, "AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": "secret", "Expiration": "2099-01-01T00:00:00Z"}`})
+	creds := provider.New(line, func(o *provider.Options) {
+		o.Env = env
+		o.Strategy = strategy.BeforeExpiredWithJitter{}
+		o.Timeout = 30 * time.Second
+	})
 
 	// Pass creds to config.WithCredentialsProvider or a client's
 	// Options.Credentials; here it is asked directly.
@@ -31,7 +33,9 @@ func ExampleNew() {
 }
 
 func ExampleProcessError() {
-	creds := provider.New(`echo "Login required: run 'aws sso login'" >&2; exit 2`)
+	// A producer that needs a login first.
+	line, env := exampleProducer(helperSpec{Stderr: "Login required: run 'aws sso login'\n", Exit: 2})
+	creds := provider.New(line, func(o *provider.Options) { o.Env = env })
 
 	_, err := creds.Retrieve(context.Background())
 	var pe *provider.ProcessError
@@ -45,7 +49,9 @@ func ExampleProcessError() {
 }
 
 func ExampleOutputError() {
-	creds := provider.New(`echo '{"Version": 1, "AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": "secret", "Expiration": "2099-01-01 00:00:00"}'`)
+	// A producer whose Expiration has no time zone.
+	line, env := exampleProducer(helperSpec{Stdout: `{"Version": 1, "AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": "secret", "Expiration": "2099-01-01 00:00:00"}`})
+	creds := provider.New(line, func(o *provider.Options) { o.Env = env })
 
 	_, err := creds.Retrieve(context.Background())
 	var oe *provider.OutputError

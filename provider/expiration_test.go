@@ -15,8 +15,8 @@ import (
 // Expiration returns what the command printed.
 func TestExpiration(t *testing.T) {
 	exp := time.Now().Add(2 * time.Hour).UTC().Truncate(time.Second)
-	cmd := script(t, "printf '%s' '"+string(credsJSON("AKIDEXPIRATION", exp))+"'\n")
-	cache := provider.New(cmd, func(o *provider.Options) {
+	exe := helper(t, helperSpec{Stdout: string(credsJSON("AKIDEXPIRATION", exp))})
+	cache := provider.New(quoted(exe), func(o *provider.Options) {
 		o.Strategy = strategy.Func(func(expires, now time.Time) time.Time { return expires.Add(-time.Hour) })
 	})
 	c, err := cache.Retrieve(context.Background())
@@ -42,8 +42,8 @@ func TestExpiration(t *testing.T) {
 }
 
 func TestExpirationLongTerm(t *testing.T) {
-	cmd := script(t, `printf '{"Version":1,"AccessKeyId":"AKIDLONGTERM","SecretAccessKey":"s"}'`+"\n")
-	cache := provider.New(cmd)
+	exe := helper(t, helperSpec{Stdout: `{"Version":1,"AccessKeyId":"AKIDLONGTERM","SecretAccessKey":"s"}`})
+	cache := provider.New(quoted(exe))
 	c, err := cache.Retrieve(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package provider_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -25,17 +23,6 @@ const (
 func credsJSON(akid string, exp time.Time) []byte {
 	return fmt.Appendf(nil, `{"Version":1,"AccessKeyId":%q,"SecretAccessKey":%q,"SessionToken":%q,"Expiration":%q}`,
 		akid, plantedSecret, plantedToken, exp.Format(time.RFC3339Nano))
-}
-
-// script writes an executable shell script into a temporary directory and
-// returns its path.
-func script(t *testing.T, body string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "producer.sh")
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // recorder is a logging.Logger that keeps every line.

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -21,7 +22,7 @@ import (
 // missing.
 func sharedFiles(t *testing.T, configText, credentialsText string) (configFile, credentialsFile string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := proctest.TempDir(t, "provider-test")
 	configFile, credentialsFile = filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
 	for path, text := range map[string]string{configFile: configText, credentialsFile: credentialsText} {
 		if text == "" {
@@ -207,7 +208,7 @@ func TestCommandFromProfile(t *testing.T) {
 // read.
 func TestCommandFromProfileFiles(t *testing.T) {
 	sharedFiles(t, "[profile dev]\ncredential_process = env-file-cmd\n", "")
-	other := filepath.Join(t.TempDir(), "other-config")
+	other := filepath.Join(proctest.TempDir(t, "provider-test"), "other-config")
 	if err := os.WriteFile(other, []byte("[profile dev]\ncredential_process = option-file-cmd\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -231,17 +232,11 @@ func TestCommandFromProfileFiles(t *testing.T) {
 }
 
 func TestNewFromProfile(t *testing.T) {
-	path := script(t, `echo '{"Version":1,"AccessKeyId":"AKIDPROFILE","SecretAccessKey":"`+plantedSecret+`","Expiration":"`+farFuture+`"}'`)
-	// A program path with a space must be quoted for the shell, and the
-	// value must not also end with a quote.
-	dir := filepath.Join(t.TempDir(), "my tools")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	spaced := filepath.Join(dir, "producer")
-	if err := os.Rename(path, spaced); err != nil {
-		t.Fatal(err)
-	}
+	helper(t, helperSpec{Stdout: `{"Version":1,"AccessKeyId":"AKIDPROFILE","SecretAccessKey":"` + plantedSecret + `","Expiration":"` + farFuture + `"}`})
+	// The producer is a copy of the test binary at a program path with a
+	// space, which must be quoted for the shell; the value must not also
+	// end with a quote.
+	spaced := proctest.CopySelf(t, filepath.Join(proctest.TempDir(t, "provider-test"), "my tools"), "producer")
 	sharedFiles(t, "[profile dev]\ncredential_process = \""+spaced+"\" --unused\n", "")
 
 	creds, err := provider.NewFromProfile(context.Background(), "dev")

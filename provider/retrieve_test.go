@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -21,13 +22,14 @@ import (
 
 const farFuture = "2099-01-01T00:00:00Z"
 
-func TestRetrieveFromShellScript(t *testing.T) {
-	path := script(t, `cat <<JSON
-{"Version": 1, "AccessKeyId": "AKIDSCRIPT", "SecretAccessKey": "$1", "SessionToken": "tok",
- "Expiration": "`+farFuture+`", "AccountId": "123456789012"}
-JSON
-`)
-	got, err := provider.New(path + " 'secret with spaces'").Retrieve(context.Background())
+// TestRetrieveFromShellLine: a credential_process line runs through the
+// system shell (sh -c, or cmd.exe /D /C), which passes a double-quoted
+// argument as one; the argv form runs the program without one.
+func TestRetrieveFromShellLine(t *testing.T) {
+	exe := helper(t, helperSpec{Stdout: `{"Version": 1, "AccessKeyId": "AKIDSCRIPT", "SecretAccessKey": "$1", "SessionToken": "tok",
+ "Expiration": "` + farFuture + `", "AccountId": "123456789012"}
+`})
+	got, err := provider.New(quoted(exe) + ` "secret with spaces"`).Retrieve(context.Background())
 	if err != nil {
 		t.Fatalf("Retrieve() error = %v", err)
 	}
@@ -40,15 +42,15 @@ JSON
 		t.Errorf("Retrieve() mismatch (-want +got):\n%s", diff)
 	}
 
-	got, err = provider.NewArgs([]string{path, "argv form"}).Retrieve(context.Background())
+	got, err = provider.NewArgs([]string{exe, "argv form"}).Retrieve(context.Background())
 	if err != nil || got.SecretAccessKey != "argv form" {
 		t.Errorf("NewArgs Retrieve() = %q, %v; want secret %q", got.SecretAccessKey, err, "argv form")
 	}
 }
 
 func TestRetrieveNeverExpiring(t *testing.T) {
-	path := script(t, `echo '{"Version":1,"AccessKeyId":"AKIDLONGTERM","SecretAccessKey":"s"}'`)
-	c := provider.New(path)
+	exe := helper(t, helperSpec{Stdout: `{"Version":1,"AccessKeyId":"AKIDLONGTERM","SecretAccessKey":"s"}` + "\n"})
+	c := provider.New(quoted(exe))
 	for range 3 {
 		got, err := c.Retrieve(context.Background())
 		if err != nil {
@@ -63,12 +65,10 @@ func TestRetrieveNeverExpiring(t *testing.T) {
 // TestConcurrentColdRetrieveRunsOnce: a thousand goroutines asking a cold
 // cache at once cause exactly one run of the command.
 func TestConcurrentColdRetrieveRunsOnce(t *testing.T) {
-	count := filepath.Join(t.TempDir(), "runs")
-	path := script(t, `echo run >> "`+count+`"
-sleep 0.3
-echo '{"Version":1,"AccessKeyId":"AKIDCONCURRENT","SecretAccessKey":"s","Expiration":"`+farFuture+`"}'
-`)
-	c := provider.New(path)
+	count := filepath.Join(proctest.TempDir(t, "provider-test"), "runs")
+	exe := helper(t, helperSpec{Runs: count, Sleep: 300 * time.Millisecond,
+		Stdout: `{"Version":1,"AccessKeyId":"AKIDCONCURRENT","SecretAccessKey":"s","Expiration":"` + farFuture + `"}` + "\n"})
+	c := provider.New(quoted(exe))
 	const n = 1000
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -96,12 +96,10 @@ echo '{"Version":1,"AccessKeyId":"AKIDCONCURRENT","SecretAccessKey":"s","Expirat
 // TestCallerStopsWaiting: a caller whose context ends stops waiting, while
 // the run goes on and serves the others.
 func TestCallerStopsWaiting(t *testing.T) {
-	count := filepath.Join(t.TempDir(), "runs")
-	path := script(t, `echo run >> "`+count+`"
-sleep 1
-echo '{"Version":1,"AccessKeyId":"AKIDSLOW","SecretAccessKey":"s","Expiration":"`+farFuture+`"}'
-`)
-	c := provider.New(path)
+	count := filepath.Join(proctest.TempDir(t, "provider-test"), "runs")
+	exe := helper(t, helperSpec{Runs: count, Sleep: time.Second,
+		Stdout: `{"Version":1,"AccessKeyId":"AKIDSLOW","SecretAccessKey":"s","Expiration":"` + farFuture + `"}` + "\n"})
+	c := provider.New(quoted(exe))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
@@ -126,16 +124,25 @@ echo '{"Version":1,"AccessKeyId":"AKIDSLOW","SecretAccessKey":"s","Expiration":"
 }
 
 func TestRetrieveErrors(t *testing.T) {
+	// A program the shell cannot find: sh exits 127 and says so; cmd.exe
+	// exits 9009 and says the name is not an internal or external command.
+	notFoundExit, notFound := 127, "not found"
+	if runtime.GOOS == "windows" {
+		notFoundExit, notFound = 9009, "internal or external command"
+	}
+	// A valid document, with the planted secrets.
+	valid := `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + plantedSecret + `","SessionToken":"` + plantedToken + `"}`
 	tests := []struct {
 		name      string
-		command   string
+		spec      helperSpec // what the producer does
+		line      string     // a line for the shell that runs no producer, if set
 		opts      func(*provider.Options)
 		check     func(t *testing.T, err error)
 		wantInErr string
 	}{
 		{
-			name:    "non-zero exit keeps stderr",
-			command: `echo "Login required. Run aws sso login" >&2; exit 2`,
+			name: "non-zero exit keeps stderr",
+			spec: helperSpec{Stderr: "Login required. Run aws sso login\n", Exit: 2},
 			check: func(t *testing.T, err error) {
 				var pe *provider.ProcessError
 				if !errors.As(err, &pe) || pe.ExitCode != 2 || !strings.Contains(pe.Stderr, "Login required") {
@@ -145,20 +152,20 @@ func TestRetrieveErrors(t *testing.T) {
 			wantInErr: "Login required",
 		},
 		{
-			name:    "command not found",
-			command: "credprocess-missing-producer --profile dev",
+			name: "command not found",
+			line: "credprocess-missing-producer --profile dev",
 			check: func(t *testing.T, err error) {
 				var pe *provider.ProcessError
-				if !errors.As(err, &pe) || pe.ExitCode != 127 {
-					t.Errorf("error = %v; want *ProcessError with exit 127", err)
+				if !errors.As(err, &pe) || pe.ExitCode != notFoundExit {
+					t.Errorf("error = %v; want *ProcessError with exit %d", err, notFoundExit)
 				}
 			},
-			wantInErr: "not found",
+			wantInErr: notFound,
 		},
 		{
-			name:    "hung command hits the timeout",
-			command: "sleep 60",
-			opts:    func(o *provider.Options) { o.Timeout = 200 * time.Millisecond },
+			name: "hung command hits the timeout",
+			spec: helperSpec{Sleep: time.Minute},
+			opts: func(o *provider.Options) { o.Timeout = 200 * time.Millisecond },
 			check: func(t *testing.T, err error) {
 				if !errors.Is(err, context.DeadlineExceeded) {
 					t.Errorf("error = %v; want context.DeadlineExceeded", err)
@@ -167,9 +174,9 @@ func TestRetrieveErrors(t *testing.T) {
 			wantInErr: "timed out",
 		},
 		{
-			name:    "output over the limit",
-			command: `head -c 5000 /dev/zero | tr '\0' x`,
-			opts:    func(o *provider.Options) { o.MaxOutputBytes = 4096 },
+			name: "output over the limit",
+			spec: helperSpec{Stdout: strings.Repeat("x", 5000)},
+			opts: func(o *provider.Options) { o.MaxOutputBytes = 4096 },
 			check: func(t *testing.T, err error) {
 				if !errors.Is(err, provider.ErrOutputTooLarge) {
 					t.Errorf("error = %v; want ErrOutputTooLarge", err)
@@ -178,8 +185,9 @@ func TestRetrieveErrors(t *testing.T) {
 			wantInErr: "exceeded 4096 bytes",
 		},
 		{
-			name:    "output breaks the spec",
-			command: `echo 'Warning: banner' >&2; echo '{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + plantedSecret + `","Expiration":"2030-01-01T00:00:00"}'`,
+			name: "output breaks the spec",
+			spec: helperSpec{Stderr: "Warning: banner\n",
+				Stdout: `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + plantedSecret + `","Expiration":"2030-01-01T00:00:00"}` + "\n"},
 			check: func(t *testing.T, err error) {
 				var oe *provider.OutputError
 				if !errors.As(err, &oe) || oe.Field != "Expiration" || !strings.Contains(oe.Stderr, "banner") {
@@ -189,8 +197,8 @@ func TestRetrieveErrors(t *testing.T) {
 			wantInErr: "no time zone",
 		},
 		{
-			name:    "expired on arrival",
-			command: `echo '{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + plantedSecret + `","SessionToken":"` + plantedToken + `","Expiration":"2020-01-01T00:00:00Z"}'`,
+			name: "expired on arrival",
+			spec: helperSpec{Stdout: `{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + plantedSecret + `","SessionToken":"` + plantedToken + `","Expiration":"2020-01-01T00:00:00Z"}` + "\n"},
 			check: func(t *testing.T, err error) {
 				if !errors.Is(err, provider.ErrExpired) {
 					t.Errorf("error = %v; want ErrExpired", err)
@@ -199,8 +207,8 @@ func TestRetrieveErrors(t *testing.T) {
 			wantInErr: "expired at 2020-01-01T00:00:00Z",
 		},
 		{
-			name:    "exit 1 with valid JSON and the JSON echoed to stderr",
-			command: `j='{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"` + plantedSecret + `","SessionToken":"` + plantedToken + `"}'; echo "$j"; echo "debug: $j" >&2; exit 1`,
+			name: "exit 1 with valid JSON and the JSON echoed to stderr",
+			spec: helperSpec{Stdout: valid + "\n", Stderr: "debug: " + valid + "\n", Exit: 1},
 			check: func(t *testing.T, err error) {
 				var pe *provider.ProcessError
 				if !errors.As(err, &pe) || pe.ExitCode != 1 {
@@ -218,7 +226,11 @@ func TestRetrieveErrors(t *testing.T) {
 			}
 			log := &recorder{}
 			opts = append(opts, func(o *provider.Options) { o.Logger = log })
-			_, err := provider.New(tt.command, opts...).Retrieve(context.Background())
+			line := tt.line
+			if line == "" {
+				line = quoted(helper(t, tt.spec))
+			}
+			_, err := provider.New(line, opts...).Retrieve(context.Background())
 			if err == nil {
 				t.Fatal("Retrieve() error = nil")
 			}
@@ -249,8 +261,9 @@ func assertNoSecret(t *testing.T, v any, logs []string) {
 }
 
 func TestProviderLogsWithoutSecrets(t *testing.T) {
+	exe := helper(t, helperSpec{Stdout: `{"Version":1,"AccessKeyId":"AKIDPRINTED00001","SecretAccessKey":"` + plantedSecret + `","SessionToken":"` + plantedToken + `","Expiration":"` + farFuture + `"}`})
 	log := &recorder{}
-	p := provider.New(`echo '{"Version":1,"AccessKeyId":"AKIDPRINTED00001","SecretAccessKey":"`+plantedSecret+`","SessionToken":"`+plantedToken+`","Expiration":"`+farFuture+`"}' # --password hunter2`,
+	p := provider.New(quoted(exe)+" --password hunter2",
 		func(o *provider.Options) {
 			o.Logger = log
 			o.Env = append(os.Environ(), "AWS_SECRET_ACCESS_KEY="+plantedSecret)
@@ -278,7 +291,8 @@ func TestProviderSources(t *testing.T) {
 }
 
 func TestLogCommandLine(t *testing.T) {
-	line := `/bin/echo '{"Version":1,"AccessKeyId":"AKIDLOGLINE00001","SecretAccessKey":"s"}' # --role admin`
+	exe := helper(t, helperSpec{Stdout: `{"Version":1,"AccessKeyId":"AKIDLOGLINE00001","SecretAccessKey":"s"}`})
+	line := quoted(exe) + " --role admin"
 	for _, optIn := range []bool{false, true} {
 		log := &recorder{}
 		p := provider.New(line, func(o *provider.Options) {
@@ -292,7 +306,7 @@ func TestLogCommandLine(t *testing.T) {
 		if got := strings.Contains(lines, "--role admin"); got != optIn {
 			t.Errorf("LogCommandLine=%v: arguments in the log = %v; log:\n%s", optIn, got, lines)
 		}
-		if !strings.Contains(lines, `credential_process "/bin/echo"`) && !optIn {
+		if !strings.Contains(lines, `credential_process "`+exe+`"`) && !optIn {
 			t.Errorf("log lacks the program name:\n%s", lines)
 		}
 	}

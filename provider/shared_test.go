@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -44,14 +43,14 @@ func TestSharedCacheNeverFailsARequest(t *testing.T) {
 		warn  string
 	}{
 		{"a regular file where the directory should be", false, func(t *testing.T) string {
-			file := filepath.Join(t.TempDir(), "file")
+			file := filepath.Join(proctest.TempDir(t, "provider-test"), "file")
 			if err := os.WriteFile(file, nil, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			return filepath.Join(file, "cache")
 		}, "not sharing credentials across processes"},
 		{"a directory open to others", true, func(t *testing.T) string {
-			dir := filepath.Join(t.TempDir(), "cache")
+			dir := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
 			if err := os.Mkdir(dir, 0o700); err != nil {
 				t.Fatal(err)
 			}
@@ -59,8 +58,8 @@ func TestSharedCacheNeverFailsARequest(t *testing.T) {
 			return dir
 		}, "is accessible to the group or others"},
 		{"a directory that is a link", true, func(t *testing.T) string {
-			link := filepath.Join(t.TempDir(), "cache")
-			if err := os.Symlink(t.TempDir(), link); err != nil {
+			link := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
+			if err := os.Symlink(proctest.TempDir(t, "provider-test"), link); err != nil {
 				t.Fatal(err)
 			}
 			return link
@@ -69,7 +68,7 @@ func TestSharedCacheNeverFailsARequest(t *testing.T) {
 			if os.Getuid() != 0 {
 				t.Skip("chown needs root")
 			}
-			dir := filepath.Join(t.TempDir(), "cache")
+			dir := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
 			if err := os.Mkdir(dir, 0o700); err != nil {
 				t.Fatal(err)
 			}
@@ -146,14 +145,11 @@ func init() {
 	os.Exit(0)
 }
 
-// TestSharedHolderKilled: a process killed (SIGKILL) while it holds the
-// lock and its command runs releases the lock with its death; a process
-// waiting for it then runs the command itself and gets credentials, and
-// never reads a torn entry.
+// TestSharedHolderKilled: a process killed (SIGKILL, or TerminateProcess
+// on Windows) while it holds the lock and its command runs releases the
+// lock with its death; a process waiting for it then runs the command
+// itself and gets credentials, and never reads a torn entry.
 func TestSharedHolderKilled(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("kills with SIGKILL")
-	}
 	dir := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
 	// One command for both processes: the holder's producer hangs, the
 	// waiter's prints credentials.
@@ -175,7 +171,7 @@ func TestSharedHolderKilled(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		time.Sleep(100 * time.Millisecond) // the waiter is waiting on the lock by then
-		done <- holder.Process.Signal(syscall.SIGKILL)
+		done <- holder.Process.Kill()
 	}()
 	got, err := c.Retrieve(context.Background())
 	if kerr := <-done; kerr != nil {
@@ -211,11 +207,8 @@ func TestSharedFullDisk(t *testing.T) {
 // on stderr, under labels, leaves none in the host's entry, and the
 // failure another process reads from it holds none in any rendering.
 func TestSharedFailureHoldsNoSecret(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the command is a POSIX shell line")
-	}
-	dir := filepath.Join(t.TempDir(), "cache")
-	line := `echo "AWS_SECRET_ACCESS_KEY=` + plantedSecret + `" >&2; echo "X-Amz-Security-Token: ` + plantedToken + `" >&2; exit 4`
+	dir := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
+	line := quoted(helper(t, helperSpec{Stderr: "AWS_SECRET_ACCESS_KEY=" + plantedSecret + "\nX-Amz-Security-Token: " + plantedToken + "\n", Exit: 4}))
 	newCache := func() func() error {
 		c := provider.New(line, func(o *provider.Options) { o.SharedDir = dir })
 		return func() error { _, err := c.Retrieve(context.Background()); return err }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -18,9 +17,6 @@ import (
 // minute's timeout, within the grace), a timeout within a one-second
 // Timeout and the grace, far shorter than the hang, from one that hangs.
 func TestBlockedStderr(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the commands are POSIX shell")
-	}
 	const (
 		timeout = time.Second
 		grace   = 10 * time.Second
@@ -29,11 +25,11 @@ func TestBlockedStderr(t *testing.T) {
 	exp := time.Now().Add(time.Hour)
 	tests := []struct {
 		name        string
-		body        string
+		spec        helperSpec
 		wantTimeout bool
 	}{
-		{"prompt then output", "echo 'MFA code:' >&2\nprintf '%s' '" + string(credsJSON("AKIDBLOCKED00001", exp)) + "'\n", false},
-		{"prompt then hang", "echo 'MFA code:' >&2\nexec sleep 60\n", true},
+		{"prompt then output", helperSpec{Stderr: "MFA code:\n", Stdout: string(credsJSON("AKIDBLOCKED00001", exp))}, false},
+		{"prompt then hang", helperSpec{Stderr: "MFA code:\n", Sleep: time.Minute}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,7 +40,7 @@ func TestBlockedStderr(t *testing.T) {
 				runTimeout = timeout
 				bound += timeout
 			}
-			cache := provider.New(script(t, tt.body), func(o *provider.Options) {
+			cache := provider.New(quoted(helper(t, tt.spec)), func(o *provider.Options) {
 				o.Stderr, o.Timeout = w, runTimeout
 			})
 			errs := make(chan error, callers)

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/smithy-go/tracing"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/internal/telemetrytest"
 	"github.com/seed-dcc28122/credprocess/provider"
 	"github.com/seed-dcc28122/credprocess/strategy"
@@ -81,7 +82,7 @@ func TestMetrics(t *testing.T) {
 // TestMetricsShared: a set from the host's entry counts as a shared hit,
 // with no run duration, and the wait for the lock is recorded.
 func TestMetricsShared(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "cache")
+	dir := filepath.Join(proctest.TempDir(t, "provider-test"), "cache")
 	exe, _ := portableProducer(t, "creds", "AKIDMETRICSSHARED", nil)
 	m := &telemetrytest.Meter{}
 	for range 2 {

@@ -11,7 +11,8 @@
 // group remains.
 //
 // The check reads /proc and so runs on Linux only; elsewhere [Supported] is
-// false and [GroupGone] checks nothing.
+// false and [GroupGone] checks nothing. [ProcessGone] checks processes one
+// by one, by the pids a producer recorded ([ReadPIDs]), on every system.
 package proctest
 
 import (
