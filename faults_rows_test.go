@@ -34,17 +34,17 @@ func faultRows(t *testing.T) []fault {
 
 	rows := []fault{
 		// Commands that do not end by themselves.
-		{name: "hangs", command: "sleep 60", timeout: hangTimeout,
+		{name: "hangs", command: "sleep 60", timeout: hangTimeout, slow: true,
 			want: processFailure(-1, context.DeadlineExceeded)},
-		{name: "hangs in an exec'd program", command: "exec sleep 60", timeout: hangTimeout,
+		{name: "hangs in an exec'd program", command: "exec sleep 60", timeout: hangTimeout, slow: true,
 			want: processFailure(-1, context.DeadlineExceeded)},
-		{name: "hangs with a background child holding stdout", command: "sleep 60 & wait", timeout: hangTimeout,
+		{name: "hangs with a background child holding stdout", command: "sleep 60 & wait", timeout: hangTimeout, slow: true,
 			want: processFailure(-1, context.DeadlineExceeded)},
-		{name: "drips output slowly past the timeout", command: "sh " + faults + "drip.sh", timeout: hangTimeout,
+		{name: "drips output slowly past the timeout", command: "sh " + faults + "drip.sh", timeout: hangTimeout, slow: true,
 			want: processFailure(-1, context.DeadlineExceeded)},
-		{name: "drips a document slowly within the timeout", command: "sh " + faults + "drip-valid.sh",
+		{name: "drips a document slowly within the timeout", command: "sh " + faults + "drip-valid.sh", slow: true,
 			want: gotCreds(credsOf("AKIDFAULTOK"))},
-		{name: "exits 0 leaving a child holding stdout", command: "sh " + faults + "background-child.sh",
+		{name: "exits 0 leaving a child holding stdout", command: "sh " + faults + "background-child.sh", slow: true,
 			want: gotCreds(credsOf("AKIDFAULTOK"))},
 
 		// Too much output.

@@ -102,7 +102,10 @@ type fault struct {
 	// flood marks rows that write tens of MiB: they run alone, and what the
 	// run allocates is bounded by floodAllocBound.
 	flood bool
-	want  outcome
+	// slow marks rows that wait out a timeout, WaitDelay or a producer
+	// slow by design: -short skips them.
+	slow bool
+	want outcome
 }
 
 func (f fault) runTimeout() time.Duration {
@@ -177,6 +180,9 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	for _, f := range faultRows(t) {
 		t.Run(f.name, func(t *testing.T) {
+			if f.slow && testing.Short() {
+				t.Skip("waits out a timeout or WaitDelay")
+			}
 			if !f.flood {
 				// Flood rows run first and alone, so that what they allocate
 				// is theirs.

@@ -134,6 +134,9 @@ func TestSecrecyFaults(t *testing.T) {
 	}
 	for _, f := range faultRows(t) {
 		t.Run(f.name, func(t *testing.T) {
+			if f.slow && testing.Short() {
+				t.Skip("waits out a timeout or WaitDelay")
+			}
 			t.Parallel()
 			log := &logRecorder{}
 			run := runFault(t, f, log)
@@ -425,6 +428,12 @@ func TestSecrecyStderrWarnings(t *testing.T) {
 	for i, l := range proctest.LabelledSecrets(faultSecret, faultToken) {
 		tests = append(tests, row{name: "labelled as printed by " + l.Name + ", nothing on stdout", labelled: i + 1})
 	}
+	// As early as allowed: the provider's floor, 5 seconds after the fetch.
+	// With -short, 10 ms after it: the same failing refreshes, sooner.
+	refreshAt := func(_, now time.Time) time.Time { return now }
+	if testing.Short() {
+		refreshAt = func(_, now time.Time) time.Time { return now.Add(10 * time.Millisecond) }
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -436,7 +445,7 @@ func TestSecrecyStderrWarnings(t *testing.T) {
 			}
 			creds := provider.New(command,
 				func(o *provider.Options) {
-					o.Strategy = strategy.Func(func(_, now time.Time) time.Time { return now }) // as early as allowed
+					o.Strategy = strategy.Func(refreshAt)
 					o.MinRefreshInterval = 10 * time.Millisecond
 					o.Timeout = faultTimeout
 					o.Logger = log
