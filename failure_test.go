@@ -3,10 +3,6 @@ package credprocess_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"path/filepath"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,26 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/seed-dcc28122/credprocess"
-	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
-
-// stuckTimeout bounds each run of the hanging command below.
-const stuckTimeout = 2 * time.Second
-
-// hangingCommand returns a command line that counts its runs in a new file
-// and then hangs until killed, like a producer stuck on a prompt. exec makes
-// the sleep the shell itself, so that killing the shell also ends the sleep
-// for processcreds, which kills only the process it started.
-func hangingCommand(t *testing.T) (command, count string) {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("the command is a POSIX shell line")
-	}
-	count = filepath.Join(t.TempDir(), "runs")
-	return fmt.Sprintf("echo run >>'%s'; exec sleep 60", count), count
-}
 
 // TestCommandFailureRunsOncePerOperation: an operation whose credential
 // command times out runs it once, whatever the retryer, and gets the typed
@@ -143,31 +122,4 @@ func TestCommandFailureCostBesideProcesscreds(t *testing.T) {
 			}
 		})
 	}
-}
-
-// stsClient returns an STS client loaded with opts and pointed at a new
-// local endpoint, closed with the test.
-func stsClient(t *testing.T, opts ...func(*config.LoadOptions) error) (*sts.Client, *awstest.Server) {
-	t.Helper()
-	srv := awstest.New()
-	t.Cleanup(srv.Close)
-	cfg, err := config.LoadDefaultConfig(context.Background(), append(endpointOptions(srv), opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sts.NewFromConfig(pointAt(cfg, srv)), srv
-}
-
-// callerIdentities makes n GetCallerIdentity calls at once and returns
-// their errors.
-func callerIdentities(client *sts.Client, n int) []error {
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			_, errs[i] = client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-		})
-	}
-	wg.Wait()
-	return errs
 }

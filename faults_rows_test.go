@@ -2,7 +2,6 @@ package credprocess_test
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +15,6 @@ import (
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
-
-const faults = "testdata/faults/"
 
 func faultRows(t *testing.T) []fault {
 	notExecutable, err := filepath.Abs(faults + "not-executable.sh")
@@ -136,21 +133,4 @@ func faultRows(t *testing.T) []fault {
 			want: processFailure(1, nil, "[redacted]")})
 	}
 	return rows
-}
-
-// echoAt is the command line of testdata/faults/echo-at.sh failing with the
-// secrets at offset at of total bytes of stderr.
-func echoAt(at, total int, stdout, stderr string) string {
-	return fmt.Sprintf("sh %secho-at.sh - %d %d %s %s", faults, at, total, stdout, stderr)
-}
-
-// cutAt is the offset at which echo-at.sh must start its stderr line for
-// the secret key (which 0) or the session token (which 1) to run across
-// offset cut, 20 bytes of it before the cut.
-func cutAt(cut, which int) int {
-	at := cut - len("debug: ") - 20
-	if which == 1 {
-		at -= len(faultSecret) + 1
-	}
-	return at
 }

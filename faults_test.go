@@ -20,25 +20,9 @@ import (
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
-// The values planted in every document under testdata/faults: the secret
-// key, the session token, and a canary that only stdout carries. None may
-// show in an error or a log line.
 const (
-	faultSecret  = "fAuLtSeCrEtKeY/9876543210zyxwvutsrqponmlk"
-	faultToken   = "fAuLtSeSsIoNtOkEn+BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=="
-	stdoutCanary = "sToUtCaNaRy-7f3e"
-)
-
-const (
-	// faultTimeout is Options.Timeout for rows that are not about the
-	// timeout: long enough never to fire on a loaded machine.
-	faultTimeout = 10 * time.Second
 	// hangTimeout is Options.Timeout for commands that would run a minute.
 	hangTimeout = 500 * time.Millisecond
-	// grace is what a run may take beyond its timeout: the kill, the
-	// WaitDelay for pipes a grandchild holds, a loaded machine. It tells a
-	// killed run from one that waited for its command, nothing finer.
-	grace = 10 * time.Second
 	// floodAllocBound bounds what a run that floods 64 MiB of stderr or
 	// endless stdout may allocate in the test process.
 	floodAllocBound = 16 << 20

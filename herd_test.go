@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -85,6 +86,24 @@ func TestHerdOnExpiredCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+// barrier holds every request signed with akid until n of them are in
+// flight, so that n rejections reach the clients together.
+type barrier struct {
+	next http.RoundTripper
+	akid string
+	wg   sync.WaitGroup
+}
+
+// RoundTrip holds a request signed with akid until n are held, then sends
+// it on.
+func (b *barrier) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.Contains(r.Header.Get("Authorization"), "Credential="+b.akid+"/") {
+		b.wg.Done()
+		b.wg.Wait()
+	}
+	return b.next.RoundTrip(r)
 }
 
 // TestHerdOfRejectedRequests: 1,000 concurrent STS requests (100 with

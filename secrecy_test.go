@@ -2,17 +2,11 @@ package credprocess_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -31,99 +25,6 @@ import (
 	"github.com/seed-dcc28122/credprocess/provider"
 	"github.com/seed-dcc28122/credprocess/strategy"
 )
-
-// logRecorder is a logging.Logger that keeps every line, Debug included.
-type logRecorder struct {
-	mu    sync.Mutex // guards lines
-	lines []string
-}
-
-func (r *logRecorder) Logf(c logging.Classification, format string, v ...any) {
-	line := string(c) + " " + fmt.Sprintf(format, v...)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lines = append(r.lines, line)
-}
-
-func (r *logRecorder) all() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.lines...)
-}
-
-// secretMarks are what must never be printed: the planted secret key and
-// session token, the canary only stdout carries, and the start of a raw
-// credentials document.
-var secretMarks = []string{faultSecret, faultToken, stdoutCanary, `{"Version"`}
-
-// allVerbs are the verbs a value of this module is printed with; a type
-// with a Format or Error method must be safe under each.
-var allVerbs = []string{"%v", "%+v", "%#v", "%s", "%q"}
-
-// assertSecretFree fails if a secret mark, or a piece of the secret key or
-// session token, shows in v printed with any of allVerbs, in any error v
-// wraps, or in a log line.
-func assertSecretFree(t *testing.T, what string, v any, logs []string) {
-	t.Helper()
-	values := []any{v}
-	if err, ok := v.(error); ok {
-		values = wrapped(err)
-	}
-	for _, v := range values {
-		for _, verb := range allVerbs {
-			s := fmt.Sprintf(verb, v)
-			if mark := secretIn(s); mark != "" {
-				t.Errorf("%s: Sprintf(%q, %T) holds %q: %s", what, verb, v, mark, s)
-			}
-		}
-	}
-	for _, line := range logs {
-		if mark := secretIn(line); mark != "" {
-			t.Errorf("%s: log line holds %q: %s", what, mark, line)
-		}
-	}
-}
-
-// secretPiece is how long a piece of the secret key or session token is
-// taken for a leak: a secret cut short is leaked all the same.
-const secretPiece = 10
-
-// secretIn returns the secret mark, or the piece of a secret, that s holds,
-// or "".
-func secretIn(s string) string {
-	for _, mark := range secretMarks {
-		if strings.Contains(s, mark) {
-			return mark
-		}
-	}
-	for _, secret := range []string{faultSecret, faultToken} {
-		for i := 0; i+secretPiece <= len(secret); i++ {
-			if piece := secret[i : i+secretPiece]; strings.Contains(s, piece) {
-				return piece
-			}
-		}
-	}
-	return ""
-}
-
-// wrapped returns err and every error it wraps.
-func wrapped(err error) []any {
-	var all []any
-	for queue := []error{err}; len(queue) > 0; queue = queue[1:] {
-		e := queue[0]
-		if e == nil {
-			continue
-		}
-		all = append(all, e)
-		switch u := e.(type) {
-		case interface{ Unwrap() error }:
-			queue = append(queue, u.Unwrap())
-		case interface{ Unwrap() []error }:
-			queue = append(queue, u.Unwrap()...)
-		}
-	}
-	return all
-}
 
 // TestSecrecyFaults runs every row of the fault matrix with a Debug logger
 // and checks that neither the error nor a log line gives away a secret, the
@@ -227,11 +128,6 @@ func TestSecrecyMiddleware(t *testing.T) {
 	}
 }
 
-// flakyKey returns the credentials flaky.sh prints on its nth run.
-func flakyKey(n int) (akid, secret, token string) {
-	return fmt.Sprintf("AKIDFLAKY%05d", n), faultSecret, fmt.Sprintf("%s-%d", faultToken, n)
-}
-
 // TestSecrecyPrintedValues prints every exported type of the module that
 // can hold a secret or a command line, after use, with every verb.
 //
@@ -276,15 +172,6 @@ func TestSecrecyPrintedValues(t *testing.T) {
 		assertSecretFree(t, name, v, nil)
 	}
 	assertSecretFree(t, "provider log", nil, log.all())
-}
-
-func mustRead(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // TestSecrecyCacheVerbs prints the SDK's cache holding credentials with
@@ -359,50 +246,6 @@ func testCacheVerbs(t *testing.T, safe, unsafe []string) {
 				verb, secret, token)
 		}
 	}
-}
-
-// labelledEnv makes the test binary a producer that prints its secrets to
-// stderr in form number $CREDPROCESS_LABELLED of proctest.LabelledSecrets
-// (curl -v, aws --debug, STS's XML, presigned URLs). The first run with a
-// $LABELLED_STATE directory prints credentials and exits 0; every later
-// run, and every run with LABELLED_STATE "-", writes the form to stderr,
-// nothing to stdout, and exits 1. It is read in init, before TestMain.
-const labelledEnv = "CREDPROCESS_LABELLED"
-
-func init() {
-	form := os.Getenv(labelledEnv)
-	if form == "" {
-		return
-	}
-	if state := os.Getenv("LABELLED_STATE"); state != "-" {
-		if _, err := os.Stat(filepath.Join(state, "ran")); errors.Is(err, fs.ErrNotExist) {
-			os.WriteFile(filepath.Join(state, "ran"), nil, 0o600) //nolint:errcheck // a second success shows in the test
-			fmt.Printf(`{"Version":1,"AccessKeyId":"AKIDFAULTOK","SecretAccessKey":%q,"SessionToken":%q,"Expiration":"2099-01-01T00:00:00Z"}`+"\n",
-				faultSecret, faultToken)
-			os.Exit(0)
-		}
-	}
-	forms := proctest.LabelledSecrets(faultSecret, faultToken)
-	i, err := strconv.Atoi(form)
-	if err != nil || i < 0 || i >= len(forms) {
-		fmt.Fprintf(os.Stderr, "no labelled form %q\n", form)
-		os.Exit(2)
-	}
-	os.Stderr.WriteString(forms[i].Text)
-	os.Exit(1)
-}
-
-// labelledCommand is the shell line that runs the test binary as the
-// labelledEnv producer of form i with state directory state ("-" for
-// none).
-func labelledCommand(t *testing.T, i int, state string) string {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A race-enabled binary otherwise sleeps a second before it exits.
-	return fmt.Sprintf("GORACE=atexit_sleep_ms=0 %s=%d LABELLED_STATE='%s' '%s'", labelledEnv, i, state, exe)
 }
 
 // TestSecrecyStderrWarnings fails background refreshes with the secrets
