@@ -16,6 +16,8 @@ import (
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
+// faultRows are the rows of the fault matrix, which TestFaultMatrix and
+// TestSecrecyFaults run.
 func faultRows(t *testing.T) []fault {
 	notExecutable, err := filepath.Abs(faults + "not-executable.sh")
 	if err != nil {

@@ -28,6 +28,7 @@ const (
 	floodAllocBound = 16 << 20
 )
 
+// farFuture is the Expiration of the fault documents that expire.
 var farFuture = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // outcome is what one fault row must produce: credentials, or an error of
@@ -45,6 +46,7 @@ type outcome struct {
 	stderr  []string
 }
 
+// credsOf is what a fault document with key akid comes to.
 func credsOf(akid string) *aws.Credentials {
 	return &aws.Credentials{
 		AccessKeyID: akid, SecretAccessKey: faultSecret, SessionToken: faultToken,
@@ -52,14 +54,21 @@ func credsOf(akid string) *aws.Credentials {
 	}
 }
 
+// gotCreds is a row that must produce c.
 func gotCreds(c *aws.Credentials) outcome { return outcome{creds: c} }
 
+// processFailure is a row that must fail with a *provider.ProcessError
+// with ExitCode exit, matching is when set, whose Stderr holds each of
+// stderr.
 func processFailure(exit int, is error, stderr ...string) outcome {
 	return outcome{process: true, exit: exit, is: is, stderr: stderr}
 }
 
+// killedBySignal is a row whose command a signal ends.
 func killedBySignal() outcome { return outcome{process: true, exit: -1, signal: true} }
 
+// outputFailure is a row that must fail with a *provider.OutputError naming
+// field, with a Reason containing reason, matching is when set.
 func outputFailure(field, reason string, is error) outcome {
 	return outcome{output: true, field: field, reason: reason, is: is}
 }
@@ -92,6 +101,7 @@ type fault struct {
 	want outcome
 }
 
+// runTimeout is the Options.Timeout f runs with.
 func (f fault) runTimeout() time.Duration {
 	if f.timeout > 0 {
 		return f.timeout
@@ -182,6 +192,30 @@ func TestFaultMatrix(t *testing.T) {
 	}
 }
 
+// TestSecrecyFaults runs every row of the fault matrix with a Debug logger
+// and checks that neither the error nor a log line gives away a secret, the
+// command's arguments or its stdout.
+func TestSecrecyFaults(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fault commands are POSIX shell")
+	}
+	for _, f := range faultRows(t) {
+		t.Run(f.name, func(t *testing.T) {
+			if f.slow && testing.Short() {
+				t.Skip("waits out a timeout or WaitDelay")
+			}
+			t.Parallel()
+			log := &logRecorder{}
+			run := runFault(t, f, log)
+			if run.err == nil && f.want.creds != nil && len(log.all()) == 0 {
+				t.Errorf("no Debug line for a successful run")
+			}
+			assertSecretFree(t, f.name, run.err, log.all())
+		})
+	}
+}
+
+// checkOutcome fails t unless run is the outcome f wants.
 func checkOutcome(t *testing.T, f fault, run faultRun) {
 	t.Helper()
 	want, err := f.want, run.err

@@ -26,29 +26,6 @@ import (
 	"github.com/seed-dcc28122/credprocess/strategy"
 )
 
-// TestSecrecyFaults runs every row of the fault matrix with a Debug logger
-// and checks that neither the error nor a log line gives away a secret, the
-// command's arguments or its stdout.
-func TestSecrecyFaults(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the fault commands are POSIX shell")
-	}
-	for _, f := range faultRows(t) {
-		t.Run(f.name, func(t *testing.T) {
-			if f.slow && testing.Short() {
-				t.Skip("waits out a timeout or WaitDelay")
-			}
-			t.Parallel()
-			log := &logRecorder{}
-			run := runFault(t, f, log)
-			if run.err == nil && f.want.creds != nil && len(log.all()) == 0 {
-				t.Errorf("no Debug line for a successful run")
-			}
-			assertSecretFree(t, f.name, run.err, log.all())
-		})
-	}
-}
-
 // TestSecrecyMiddleware drives every decision of the replay middleware
 // through real clients, with Debug loggers on the provider and the
 // middleware: a replay, a refresh that returns the rejected key, a body
