@@ -330,6 +330,15 @@ func callerARN(t *testing.T, cfg aws.Config) string {
 	return aws.ToString(out.Arn)
 }
 
+// signers counts the requests srv saw by access key.
+func signers(srv *awstest.Server) map[string]int {
+	m := map[string]int{}
+	for _, r := range srv.Requests() {
+		m[r.AccessKeyID]++
+	}
+	return m
+}
+
 // trace lists the requests as "Operation key code", and resets the log.
 func trace(srv *awstest.Server) []string {
 	var got []string

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
@@ -142,6 +143,26 @@ func selfProducer(t testing.TB, mode, key string, extraEnv ...string) (line stri
 	)
 	env = append(env, extraEnv...)
 	return quoteProgram(exe), env, func() int { return proctest.Runs(t, count) }
+}
+
+// allowSessions lets srv accept the first n sets selfProducer prints in
+// session mode with key prefix.
+func allowSessions(srv *awstest.Server, prefix string, n int) {
+	for i := 1; i <= n; i++ {
+		id := fmt.Sprintf("%s%04d", prefix, i)
+		srv.Allow(id, id+"-secret", id+"-token")
+	}
+}
+
+// producerVars picks selfProducer's own variables out of env.
+func producerVars(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PRODUCER_") || strings.HasPrefix(kv, selfProducerEnv+"=") || strings.HasPrefix(kv, "GORACE=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // quoteProgram quotes a program's path for the system shell.
