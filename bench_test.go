@@ -37,6 +37,7 @@ var refreshNow = strategy.Func(func(_, now time.Time) time.Time { return now })
 // for any provider behind an aws.CredentialsCache.
 type expiringProvider struct{ creds aws.Credentials }
 
+// Retrieve returns the set.
 func (p expiringProvider) Retrieve(context.Context) (aws.Credentials, error) { return p.creds, nil }
 
 // bareCache is an aws.CredentialsCache around expiringProvider.

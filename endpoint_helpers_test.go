@@ -1,15 +1,13 @@
 package credprocess_test
 
 // The local endpoint (internal/awstest) and what the tests point at it: the
-// configs a program loads, real service clients, the operations the
-// replay is tried with, and shared config files with their profiles.
+// configs a program loads, from options or from a profile, real service
+// clients, the operations the replay is tried with, and the request log.
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -243,54 +241,6 @@ var operations = []operation{
 // ignoreStatus leaves the HTTP status out of request log comparisons: the
 // code is what the middleware keys on.
 var ignoreStatus = cmpopts.IgnoreFields(awstest.Request{}, "Status")
-
-// writeConfig writes a shared config file and points AWS_CONFIG_FILE at it.
-func writeConfig(t *testing.T, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "config")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_CONFIG_FILE", path)
-	return path
-}
-
-// The roles chainConfig's profiles assume.
-const (
-	appRole = "arn:aws:iam::123456789012:role/app"
-	midRole = "arn:aws:iam::123456789012:role/mid"
-)
-
-// chainConfig is a config file in which app assumes a role with
-// credentials from mid, mid assumes one with credentials from broker, and
-// broker runs command; hop1 assumes a role directly on broker, and own
-// assumes one on its own credential_process.
-func chainConfig(command string) string {
-	return `[profile app]
-role_arn = ` + appRole + `
-role_session_name = app-session
-source_profile = mid
-
-[profile mid]
-role_arn = ` + midRole + `
-role_session_name = mid-session
-source_profile = broker
-
-[profile hop1]
-role_arn = ` + appRole + `
-role_session_name = hop1-session
-external_id = ext-42
-source_profile = broker
-
-[profile broker]
-credential_process = ` + command + `
-
-[profile own]
-role_arn = ` + midRole + `
-role_session_name = own-session
-credential_process = ` + command + `
-`
-}
 
 // chainSetup starts an endpoint that accepts the first two keys of the
 // rotating command, and loads profile of chainConfig with WithProfile.

@@ -2,9 +2,9 @@ package credprocess_test
 
 // The package's setup and the checks many tests share: the secrets planted
 // in the producers' output and the assertions that none leaks, a log
-// recorder, and file helpers. The commands the tests run are in
-// producers_helpers_test.go, the endpoint and the clients pointed at it in
-// endpoint_helpers_test.go.
+// recorder, and the files tests write and read, shared config files
+// included. The commands the tests run are in producers_helpers_test.go,
+// the endpoint and the clients pointed at it in endpoint_helpers_test.go.
 
 import (
 	"fmt"
@@ -177,4 +177,52 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// writeConfig writes a shared config file and points AWS_CONFIG_FILE at it.
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", path)
+	return path
+}
+
+// The roles chainConfig's profiles assume.
+const (
+	appRole = "arn:aws:iam::123456789012:role/app"
+	midRole = "arn:aws:iam::123456789012:role/mid"
+)
+
+// chainConfig is a config file in which app assumes a role with
+// credentials from mid, mid assumes one with credentials from broker, and
+// broker runs command; hop1 assumes a role directly on broker, and own
+// assumes one on its own credential_process.
+func chainConfig(command string) string {
+	return `[profile app]
+role_arn = ` + appRole + `
+role_session_name = app-session
+source_profile = mid
+
+[profile mid]
+role_arn = ` + midRole + `
+role_session_name = mid-session
+source_profile = broker
+
+[profile hop1]
+role_arn = ` + appRole + `
+role_session_name = hop1-session
+external_id = ext-42
+source_profile = broker
+
+[profile broker]
+credential_process = ` + command + `
+
+[profile own]
+role_arn = ` + midRole + `
+role_session_name = own-session
+credential_process = ` + command + `
+`
 }
