@@ -2,7 +2,7 @@ package credprocess_test
 
 // The package's setup and the checks many tests share: the secrets planted
 // in the producers' output and the assertions that none leaks, a log
-// recorder, and the files tests write and read, shared config files
+// recorder, the runs a rejection backoff allows, and the files tests write and read, shared config files
 // included. The commands the tests run are in producers_helpers_test.go,
 // the endpoint and the clients pointed at it in endpoint_helpers_test.go.
 
@@ -14,9 +14,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/smithy-go/logging"
 	"go.uber.org/goleak"
+
+	"github.com/seed-dcc28122/credprocess/internal/served"
 )
 
 // TestMain keeps the host's AWS settings away from the tests, builds
@@ -159,6 +162,16 @@ func wrapped(err error) []any {
 		}
 	}
 	return all
+}
+
+// backoffsEnded counts the rejection backoff intervals that end within d
+// of the first rejection.
+func backoffsEnded(d time.Duration) int {
+	n := 0
+	for end := served.RejectionBackoff(1); end <= d; end += served.RejectionBackoff(n + 1) {
+		n++
+	}
+	return n
 }
 
 // writeFile writes content to path, failing t on error.
