@@ -92,8 +92,8 @@ type fault struct {
 	// expiredAfter, if not zero, also accepts ErrExpired from a run that
 	// took at least this long: the credentials had expired by then.
 	expiredAfter time.Duration
-	// flood marks rows that write tens of MiB: they run alone, and what the
-	// run allocates is bounded by floodAllocBound.
+	// flood marks rows that write tens of MiB: they run alone, what the
+	// run allocates is bounded by floodAllocBound, and -short skips them.
 	flood bool
 	// slow marks rows that wait out a timeout, WaitDelay or a producer
 	// slow by design: -short skips them.
@@ -174,8 +174,8 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	for _, f := range faultRows(t) {
 		t.Run(f.name, func(t *testing.T) {
-			if f.slow && testing.Short() {
-				t.Skip("waits out a timeout or WaitDelay")
+			if (f.slow || f.flood) && testing.Short() {
+				t.Skip("waits out a timeout or WaitDelay, or writes tens of MiB")
 			}
 			if !f.flood {
 				// Flood rows run first and alone, so that what they allocate
@@ -201,8 +201,8 @@ func TestSecrecyFaults(t *testing.T) {
 	}
 	for _, f := range faultRows(t) {
 		t.Run(f.name, func(t *testing.T) {
-			if f.slow && testing.Short() {
-				t.Skip("waits out a timeout or WaitDelay")
+			if (f.slow || f.flood) && testing.Short() {
+				t.Skip("waits out a timeout or WaitDelay, or writes tens of MiB")
 			}
 			t.Parallel()
 			log := &logRecorder{}

@@ -88,14 +88,19 @@ func TestClientsSignWithProcessCredentials(t *testing.T) {
 }
 
 // TestConcurrentRequestsRunTheCommandOnce: a hundred goroutines making their
-// first request at once wait for a single run of a slow command.
+// first request at once wait for a single run of a slow command: 300 ms,
+// 50 ms with -short.
 func TestConcurrentRequestsRunTheCommandOnce(t *testing.T) {
+	delay := "300ms"
+	if testing.Short() {
+		delay = "50ms"
+	}
 	srv := awstest.New()
 	defer srv.Close()
 	srv.Allow("AKIDHERD", "herd-secret", "")
 
 	count := filepath.Join(t.TempDir(), "runs")
-	creds := provider.New(fmt.Sprintf("%q -key AKIDHERD -secret herd-secret -token '' -delay 300ms -count %q", producerBin, count))
+	creds := provider.New(fmt.Sprintf("%q -key AKIDHERD -secret herd-secret -token '' -delay %s -count %q", producerBin, delay, count))
 	client := sts.NewFromConfig(clientConfig(t, srv, creds))
 
 	var wg sync.WaitGroup
