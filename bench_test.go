@@ -2,7 +2,6 @@ package credprocess_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -20,30 +19,13 @@ import (
 // every figure in BENCHMARKS.md is a ratio taken in one run. The command
 // lines are for a POSIX shell.
 
-const (
-	benchKey, benchSecret, benchToken = "AKIDBENCH", "bench-secret", "bench-token"
+// aheadLead is how long after a fetch the refresh moment of a set arrives
+// when the strategy asks for "now": the provider's floor of 5 seconds, plus
+// slack.
+const aheadLead = 5*time.Second + 50*time.Millisecond
 
-	// aheadLead is how long after a fetch the refresh moment of a set
-	// arrives when the strategy asks for "now": the provider's floor of
-	// 5 seconds, plus slack.
-	aheadLead = 5*time.Second + 50*time.Millisecond
-)
-
-// benchArgs runs the producer with the credentials the benchmarks'
-// endpoint accepts.
-func benchArgs(extra ...string) []string {
-	return append([]string{producerBin, "-key", benchKey, "-secret", benchSecret, "-token", benchToken}, extra...)
-}
-
-// benchLine is benchArgs as a credential_process line for sh -c.
-func benchLine(extra ...string) string {
-	line := ""
-	for _, a := range benchArgs(extra...) {
-		line += fmt.Sprintf(" '%s'", a)
-	}
-	return line[1:]
-}
-
+// processcredsCache is the SDK's processcreds for command in the SDK's
+// cache: what the benchmarks measure credprocess against.
 func processcredsCache(command string, optFns ...func(*aws.CredentialsCacheOptions)) *aws.CredentialsCache {
 	return aws.NewCredentialsCache(processcreds.NewProvider(command), optFns...)
 }
@@ -55,8 +37,10 @@ var refreshNow = strategy.Func(func(_, now time.Time) time.Time { return now })
 // for any provider behind an aws.CredentialsCache.
 type expiringProvider struct{ creds aws.Credentials }
 
+// Retrieve returns the set.
 func (p expiringProvider) Retrieve(context.Context) (aws.Credentials, error) { return p.creds, nil }
 
+// bareCache is an aws.CredentialsCache around expiringProvider.
 func bareCache() *aws.CredentialsCache {
 	return aws.NewCredentialsCache(expiringProvider{aws.Credentials{
 		AccessKeyID: benchKey, SecretAccessKey: benchSecret, SessionToken: benchToken,

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -22,22 +21,6 @@ import (
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/middleware"
 )
-
-// barrier holds every request signed with akid until n of them are in
-// flight, so that n rejections reach the clients together.
-type barrier struct {
-	next http.RoundTripper
-	akid string
-	wg   sync.WaitGroup
-}
-
-func (b *barrier) RoundTrip(r *http.Request) (*http.Response, error) {
-	if strings.Contains(r.Header.Get("Authorization"), "Credential="+b.akid+"/") {
-		b.wg.Done()
-		b.wg.Wait()
-	}
-	return b.next.RoundTrip(r)
-}
 
 func TestRetryOnAuthFailureE2ENonRewindableBody(t *testing.T) {
 	// Over HTTPS the S3 client sends a body it cannot seek (unsigned payload

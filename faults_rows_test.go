@@ -2,7 +2,6 @@ package credprocess_test
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +16,8 @@ import (
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
-const faults = "testdata/faults/"
-
+// faultRows are the rows of the fault matrix, which TestFaultMatrix and
+// TestSecrecyFaults run.
 func faultRows(t *testing.T) []fault {
 	notExecutable, err := filepath.Abs(faults + "not-executable.sh")
 	if err != nil {
@@ -34,17 +33,17 @@ func faultRows(t *testing.T) []fault {
 
 	rows := []fault{
 		// Commands that do not end by themselves.
-		{name: "hangs", command: "sleep 60", timeout: hangTimeout,
+		{name: "hangs", command: "sleep 60", timeout: hangTimeout, slow: true,
 			want: processFailure(-1, context.DeadlineExceeded)},
-		{name: "hangs in an exec'd program", command: "exec sleep 60", timeout: hangTimeout,
+		{name: "hangs in an exec'd program", command: "exec sleep 60", timeout: hangTimeout, slow: true,
 			want: processFailure(-1, context.DeadlineExceeded)},
-		{name: "hangs with a background child holding stdout", command: "sleep 60 & wait", timeout: hangTimeout,
+		{name: "hangs with a background child holding stdout", command: "sleep 60 & wait", timeout: hangTimeout, slow: true,
 			want: processFailure(-1, context.DeadlineExceeded)},
-		{name: "drips output slowly past the timeout", command: "sh " + faults + "drip.sh", timeout: hangTimeout,
+		{name: "drips output slowly past the timeout", command: "sh " + faults + "drip.sh", timeout: hangTimeout, slow: true,
 			want: processFailure(-1, context.DeadlineExceeded)},
-		{name: "drips a document slowly within the timeout", command: "sh " + faults + "drip-valid.sh",
+		{name: "drips a document slowly within the timeout", command: "sh " + faults + "drip-valid.sh", slow: true,
 			want: gotCreds(credsOf("AKIDFAULTOK"))},
-		{name: "exits 0 leaving a child holding stdout", command: "sh " + faults + "background-child.sh",
+		{name: "exits 0 leaving a child holding stdout", command: "sh " + faults + "background-child.sh", slow: true,
 			want: gotCreds(credsOf("AKIDFAULTOK"))},
 
 		// Too much output.
@@ -136,21 +135,4 @@ func faultRows(t *testing.T) []fault {
 			want: processFailure(1, nil, "[redacted]")})
 	}
 	return rows
-}
-
-// echoAt is the command line of testdata/faults/echo-at.sh failing with the
-// secrets at offset at of total bytes of stderr.
-func echoAt(at, total int, stdout, stderr string) string {
-	return fmt.Sprintf("sh %secho-at.sh - %d %d %s %s", faults, at, total, stdout, stderr)
-}
-
-// cutAt is the offset at which echo-at.sh must start its stderr line for
-// the secret key (which 0) or the session token (which 1) to run across
-// offset cut, 20 bytes of it before the cut.
-func cutAt(cut, which int) int {
-	at := cut - len("debug: ") - 20
-	if which == 1 {
-		at -= len(faultSecret) + 1
-	}
-	return at
 }

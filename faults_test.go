@@ -20,30 +20,15 @@ import (
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
-// The values planted in every document under testdata/faults: the secret
-// key, the session token, and a canary that only stdout carries. None may
-// show in an error or a log line.
 const (
-	faultSecret  = "fAuLtSeCrEtKeY/9876543210zyxwvutsrqponmlk"
-	faultToken   = "fAuLtSeSsIoNtOkEn+BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=="
-	stdoutCanary = "sToUtCaNaRy-7f3e"
-)
-
-const (
-	// faultTimeout is Options.Timeout for rows that are not about the
-	// timeout: long enough never to fire on a loaded machine.
-	faultTimeout = 10 * time.Second
 	// hangTimeout is Options.Timeout for commands that would run a minute.
 	hangTimeout = 500 * time.Millisecond
-	// grace is what a run may take beyond its timeout: the kill, the
-	// WaitDelay for pipes a grandchild holds, a loaded machine. It tells a
-	// killed run from one that waited for its command, nothing finer.
-	grace = 10 * time.Second
 	// floodAllocBound bounds what a run that floods 64 MiB of stderr or
 	// endless stdout may allocate in the test process.
 	floodAllocBound = 16 << 20
 )
 
+// farFuture is the Expiration of the fault documents that expire.
 var farFuture = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // outcome is what one fault row must produce: credentials, or an error of
@@ -61,6 +46,7 @@ type outcome struct {
 	stderr  []string
 }
 
+// credsOf is what a fault document with key akid comes to.
 func credsOf(akid string) *aws.Credentials {
 	return &aws.Credentials{
 		AccessKeyID: akid, SecretAccessKey: faultSecret, SessionToken: faultToken,
@@ -68,14 +54,21 @@ func credsOf(akid string) *aws.Credentials {
 	}
 }
 
+// gotCreds is a row that must produce c.
 func gotCreds(c *aws.Credentials) outcome { return outcome{creds: c} }
 
+// processFailure is a row that must fail with a *provider.ProcessError
+// with ExitCode exit, matching is when set, whose Stderr holds each of
+// stderr.
 func processFailure(exit int, is error, stderr ...string) outcome {
 	return outcome{process: true, exit: exit, is: is, stderr: stderr}
 }
 
+// killedBySignal is a row whose command a signal ends.
 func killedBySignal() outcome { return outcome{process: true, exit: -1, signal: true} }
 
+// outputFailure is a row that must fail with a *provider.OutputError naming
+// field, with a Reason containing reason, matching is when set.
 func outputFailure(field, reason string, is error) outcome {
 	return outcome{output: true, field: field, reason: reason, is: is}
 }
@@ -99,12 +92,16 @@ type fault struct {
 	// expiredAfter, if not zero, also accepts ErrExpired from a run that
 	// took at least this long: the credentials had expired by then.
 	expiredAfter time.Duration
-	// flood marks rows that write tens of MiB: they run alone, and what the
-	// run allocates is bounded by floodAllocBound.
+	// flood marks rows that write tens of MiB: they run alone, what the
+	// run allocates is bounded by floodAllocBound, and -short skips them.
 	flood bool
-	want  outcome
+	// slow marks rows that wait out a timeout, WaitDelay or a producer
+	// slow by design: -short skips them.
+	slow bool
+	want outcome
 }
 
+// runTimeout is the Options.Timeout f runs with.
 func (f fault) runTimeout() time.Duration {
 	if f.timeout > 0 {
 		return f.timeout
@@ -177,6 +174,9 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	for _, f := range faultRows(t) {
 		t.Run(f.name, func(t *testing.T) {
+			if (f.slow || f.flood) && testing.Short() {
+				t.Skip("waits out a timeout or WaitDelay, or writes tens of MiB")
+			}
 			if !f.flood {
 				// Flood rows run first and alone, so that what they allocate
 				// is theirs.
@@ -192,6 +192,30 @@ func TestFaultMatrix(t *testing.T) {
 	}
 }
 
+// TestSecrecyFaults runs every row of the fault matrix with a Debug logger
+// and checks that neither the error nor a log line gives away a secret, the
+// command's arguments or its stdout.
+func TestSecrecyFaults(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fault commands are POSIX shell")
+	}
+	for _, f := range faultRows(t) {
+		t.Run(f.name, func(t *testing.T) {
+			if (f.slow || f.flood) && testing.Short() {
+				t.Skip("waits out a timeout or WaitDelay, or writes tens of MiB")
+			}
+			t.Parallel()
+			log := &logRecorder{}
+			run := runFault(t, f, log)
+			if run.err == nil && f.want.creds != nil && len(log.all()) == 0 {
+				t.Errorf("no Debug line for a successful run")
+			}
+			assertSecretFree(t, f.name, run.err, log.all())
+		})
+	}
+}
+
+// checkOutcome fails t unless run is the outcome f wants.
 func checkOutcome(t *testing.T, f fault, run faultRun) {
 	t.Helper()
 	want, err := f.want, run.err

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
@@ -21,39 +20,6 @@ import (
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
-
-// producerLine is a credential_process value running the producer with key
-// id akid, counting runs in count. It ends unquoted: the SDK's parser would
-// strip quotes around the whole value.
-func producerLine(akid, count string) string {
-	return fmt.Sprintf("%q -count %q -key %s -secret %s-secret -token %s-token", producerBin, count, akid, akid, akid)
-}
-
-// writeConfig writes a shared config file and points AWS_CONFIG_FILE at it.
-func writeConfig(t *testing.T, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "config")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_CONFIG_FILE", path)
-	return path
-}
-
-// signedBy makes one STS call with cfg and returns the access key id the
-// endpoint saw.
-func signedBy(t *testing.T, srv *awstest.Server, cfg aws.Config) string {
-	t.Helper()
-	srv.Reset()
-	if _, err := sts.NewFromConfig(pointAt(cfg, srv)).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
-		t.Fatalf("GetCallerIdentity: %v", err)
-	}
-	reqs := srv.Requests()
-	if len(reqs) != 1 {
-		t.Fatalf("endpoint saw %d requests; want 1", len(reqs))
-	}
-	return reqs[0].AccessKeyID
-}
 
 // TestWithProfileWhichWins: WithProfile replaces the SDK's own processcreds
 // for the same profile and environment keys; among explicit credentials

@@ -4,79 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"go.uber.org/goleak"
 
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
-
-// producerBin is testdata/producer, built once for the package.
-var producerBin string
-
-func TestMain(m *testing.M) {
-	// The host's AWS settings (a profile, static keys, a CA bundle) must not
-	// reach config.LoadDefaultConfig in these tests.
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "AWS_") {
-			os.Unsetenv(name)
-		}
-	}
-	dir, err := os.MkdirTemp("", "credprocess-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "no-config"))
-	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "no-credentials"))
-	producerBin = filepath.Join(dir, "producer")
-	if out, err := exec.Command("go", "build", "-o", producerBin, "./testdata/producer").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build producer: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	if code == 0 {
-		// Tests close their servers, response bodies and idle connections
-		// and wait for their runs: whatever still runs now is a leak, SDK
-		// and HTTP goroutines included.
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
-			code = 1
-		}
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// clientConfig is what a program does: config.LoadDefaultConfig with the
-// credprocess provider, pointed at the local endpoint.
-func clientConfig(t *testing.T, srv *awstest.Server, creds aws.CredentialsProvider, opts ...func(*config.LoadOptions) error) aws.Config {
-	t.Helper()
-	opts = append([]func(*config.LoadOptions) error{
-		config.WithRegion(awstest.Region),
-		config.WithBaseEndpoint(srv.URL()),
-		config.WithHTTPClient(srv.HTTPClient()),
-		config.WithCredentialsProvider(creds),
-	}, opts...)
-	cfg, err := config.LoadDefaultConfig(context.Background(), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
 
 // TestClientsSignWithProcessCredentials: real S3, STS and DynamoDB clients,
 // configured through config.LoadDefaultConfig, sign with what the command
@@ -146,14 +88,19 @@ func TestClientsSignWithProcessCredentials(t *testing.T) {
 }
 
 // TestConcurrentRequestsRunTheCommandOnce: a hundred goroutines making their
-// first request at once wait for a single run of a slow command.
+// first request at once wait for a single run of a slow command: 300 ms,
+// 50 ms with -short.
 func TestConcurrentRequestsRunTheCommandOnce(t *testing.T) {
+	delay := "300ms"
+	if testing.Short() {
+		delay = "50ms"
+	}
 	srv := awstest.New()
 	defer srv.Close()
 	srv.Allow("AKIDHERD", "herd-secret", "")
 
 	count := filepath.Join(t.TempDir(), "runs")
-	creds := provider.New(fmt.Sprintf("%q -key AKIDHERD -secret herd-secret -token '' -delay 300ms -count %q", producerBin, count))
+	creds := provider.New(fmt.Sprintf("%q -key AKIDHERD -secret herd-secret -token '' -delay %s -count %q", producerBin, delay, count))
 	client := sts.NewFromConfig(clientConfig(t, srv, creds))
 
 	var wg sync.WaitGroup

@@ -27,20 +27,10 @@ import (
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
 )
 
-// readme returns README.md.
-func readme(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // tryItLocally returns the README's "Try it locally" section.
 func tryItLocally(t *testing.T) string {
 	t.Helper()
-	readme := readme(t)
+	readme := mustRead(t, "README.md")
 	start, end := strings.Index(readme, "## Try it locally\n"), strings.Index(readme, "## Quick start\n")
 	if start < 0 || end < start {
 		t.Fatal("README has no Try it locally section before the Quick start")
@@ -278,7 +268,7 @@ func TestREADMEGoBlocks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds programs")
 	}
-	lines := strings.SplitAfter(readme(t), "\n")
+	lines := strings.SplitAfter(mustRead(t, "README.md"), "\n")
 	dir := t.TempDir()
 	writeModule(t, dir, "readmeblocks")
 	var blocks []string

@@ -3,67 +3,17 @@ package credprocess_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/smithy-go/logging"
 
-	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 	"github.com/seed-dcc28122/credprocess/strategy"
 )
-
-// flakyCommand returns a credential_process line running
-// testdata/faults/flaky.sh with its state in a new directory, whose runs
-// print credentials living life (truncated to the second).
-func flakyCommand(t testing.TB, life time.Duration) (command, state string) {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("flaky.sh is a POSIX shell script")
-	}
-	state = t.TempDir()
-	writeFile(t, filepath.Join(state, "life"), fmt.Sprint(int(life.Seconds())))
-	return fmt.Sprintf("sh %sflaky.sh '%s'", faults, state), state
-}
-
-// flakyRuns returns how many times flaky.sh ran.
-func flakyRuns(t testing.TB, state string) int {
-	t.Helper()
-	return proctest.Count(t, filepath.Join(state, "count"))
-}
-
-// flakyExpiry returns the Expiration flaky.sh printed with key akid.
-func flakyExpiry(t testing.TB, state, akid string) time.Time {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(state, "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(b)) {
-		n, exp, _ := strings.Cut(strings.TrimSpace(line), " ")
-		if fmt.Sprintf("AKIDFLAKY%05s", n) == akid {
-			at, err := time.Parse(time.RFC3339, exp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return at
-		}
-	}
-	t.Fatalf("flaky.sh never printed %s", akid)
-	return time.Time{}
-}
-
-func writeFile(t testing.TB, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestRefreshFailureRealCommand: a command that starts failing while the
 // held credentials are valid leaves them in service, with one warning per

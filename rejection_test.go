@@ -16,7 +16,6 @@ import (
 
 	"github.com/seed-dcc28122/credprocess"
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
-	"github.com/seed-dcc28122/credprocess/internal/served"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -117,16 +116,6 @@ func TestRejectedSetRunsOncePerBackoff(t *testing.T) {
 			})
 		}
 	}
-}
-
-// backoffsEnded counts the rejection backoff intervals that end within d
-// of the first rejection.
-func backoffsEnded(d time.Duration) int {
-	n := 0
-	for end := served.RejectionBackoff(1); end <= d; end += served.RejectionBackoff(n + 1) {
-		n++
-	}
-	return n
 }
 
 // TestRejectedBrokerKeyInRoleChain: in a role chain whose broker prints a

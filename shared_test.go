@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -51,6 +53,7 @@ type clientReply struct {
 	Err   string         `json:"err,omitempty"`   // the first other error
 }
 
+// init runs the test binary as the clientEnv client when asked.
 func init() {
 	if os.Getenv(clientEnv) == "" {
 		return
@@ -58,11 +61,12 @@ func init() {
 	os.Exit(runClient())
 }
 
+// runClient is the clientEnv client; it returns the exit status.
 func runClient() int {
 	var producerEnv []string
 	json.Unmarshal([]byte(os.Getenv("CLIENT_PRODUCER")), &producerEnv) //nolint:errcheck // an empty list runs the producer plainly
 	env := append(os.Environ(), producerEnv...)
-	env = slicesDeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, clientEnv+"=") })
+	env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, clientEnv+"=") })
 	creds := credprocess.WithCredentialProcess(os.Getenv("CLIENT_LINE"), func(o *provider.Options) {
 		o.Env = env
 		o.SharedDir = os.Getenv("CLIENT_SHARED")
@@ -126,16 +130,6 @@ func runClient() int {
 		}
 	}
 	return 0
-}
-
-func slicesDeleteFunc(s []string, del func(string) bool) []string {
-	out := s[:0:0]
-	for _, v := range s {
-		if !del(v) {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // client is a running client process.
@@ -223,24 +217,6 @@ func sharedDir(t *testing.T) string {
 	return proctest.TempDir(t, "shared") + string(os.PathSeparator) + "cache"
 }
 
-// signers counts the requests srv saw by access key.
-func signers(srv *awstest.Server) map[string]int {
-	m := map[string]int{}
-	for _, r := range srv.Requests() {
-		m[r.AccessKeyID]++
-	}
-	return m
-}
-
-// allowSessions lets srv accept the first n keys of the session producer
-// with key prefix.
-func allowSessions(srv *awstest.Server, prefix string, n int) {
-	for i := 1; i <= n; i++ {
-		id := fmt.Sprintf("%s%04d", prefix, i)
-		srv.Allow(id, id+"-secret", id+"-token")
-	}
-}
-
 // TestSharedOneRunForManyProcesses: 20 processes that need credentials at
 // once, against a producer that takes 300 ms, run it once; all sign with
 // the set that run printed. Unshared, each runs it.
@@ -272,35 +248,12 @@ func TestSharedOneRunForManyProcesses(t *testing.T) {
 				t.Errorf("producer runs = %d; want %d", got, tt.wantRuns)
 			}
 			if tt.wantRuns == 1 {
-				if got, want := signers(srv), map[string]int{"AKIDSHARED0001": n}; !mapsEqual(got, want) {
+				if got, want := signers(srv), map[string]int{"AKIDSHARED0001": n}; !maps.Equal(got, want) {
 					t.Errorf("requests by key = %v; want %v", got, want)
 				}
 			}
 		})
 	}
-}
-
-// producerVars picks the producer's own variables out of env.
-func producerVars(env []string) []string {
-	var out []string
-	for _, kv := range env {
-		if strings.HasPrefix(kv, "PRODUCER_") || strings.HasPrefix(kv, selfProducerEnv+"=") || strings.HasPrefix(kv, "GORACE=") {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-func mapsEqual(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestSharedShortLivedSets: five processes looping for 12 seconds on
@@ -363,7 +316,7 @@ func TestSharedRejection(t *testing.T) {
 		}
 	}
 	want := map[string]int{"AKIDREJ0001": 1, "AKIDREJ0002": 4} // the rejected request, its replay, the other three
-	if got := signers(srv); !mapsEqual(got, want) {
+	if got := signers(srv); !maps.Equal(got, want) {
 		t.Errorf("requests by key after the rejection = %v; want %v", got, want)
 	}
 	if got := runs(); got != 2 {

@@ -155,6 +155,9 @@ func TestPortableFailureReadsTheSame(t *testing.T) {
 }
 
 func TestPortableTimeoutThroughCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out a 1-second timeout")
+	}
 	exe, _ := portableProducer(t, "hang", "", nil)
 	c := provider.New(`"`+exe+`"`, func(o *provider.Options) { o.Timeout = time.Second })
 	start := time.Now()

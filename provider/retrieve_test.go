@@ -96,6 +96,9 @@ func TestConcurrentColdRetrieveRunsOnce(t *testing.T) {
 // TestCallerStopsWaiting: a caller whose context ends stops waiting, while
 // the run goes on and serves the others.
 func TestCallerStopsWaiting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the command takes a second")
+	}
 	count := filepath.Join(proctest.TempDir(t, "provider-test"), "runs")
 	exe := helper(t, helperSpec{Runs: count, Sleep: time.Second,
 		Stdout: `{"Version":1,"AccessKeyId":"AKIDSLOW","SecretAccessKey":"s","Expiration":"` + farFuture + `"}` + "\n"})

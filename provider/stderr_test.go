@@ -17,6 +17,9 @@ import (
 // minute's timeout, within the grace), a timeout within a one-second
 // Timeout and the grace, far shorter than the hang, from one that hangs.
 func TestBlockedStderr(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out WaitDelay and a 1-second timeout")
+	}
 	const (
 		timeout = time.Second
 		grace   = 10 * time.Second

@@ -17,6 +17,9 @@ import (
 // grace, and neither process outlives the run (sh's process group is
 // killed on Unix, cmd.exe's Job Object on Windows).
 func TestTimeoutEndsTheTree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out a timeout sized for Wine")
+	}
 	// Ten times what the producer takes under Wine to start its child and
 	// record both pids; the bound below is what tells a killed run from
 	// one that runs the hour.

@@ -105,6 +105,9 @@ func readWhileRefreshing() (string, bool, error) {
 // user typed for it, instead of being stopped (SIGTTIN) while the shell
 // runs the line as a command.
 func TestBackgroundRefreshLeavesTheTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the program waits half a second before it reads")
+	}
 	// The second run is the background one: it stays a while, as a
 	// producer waiting on a broker does, and reads nothing.
 	script := `echo $$ >"$PIDFILE"

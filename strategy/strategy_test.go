@@ -95,27 +95,3 @@ func TestBeforeExpiredWithJitterSpreadsAFleet(t *testing.T) {
 	}
 	t.Logf("refreshes per minute of the window: %v", perMinute)
 }
-
-// TestCoinPerCallDoesNotSpread shows why the moment is drawn once per set:
-// flipping a coin on every call with P = (1801-s)/1800, s seconds left, as
-// the original library did, makes a host that calls ten times a second
-// refresh within seconds of the window opening, all hosts together.
-func TestCoinPerCallDoesNotSpread(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	const hosts = 1000
-	early := 0
-	for range hosts {
-		for call := 0; ; call++ {
-			s := 1800 - call/10
-			if rng.IntN(1800)+1 >= s {
-				if call < 10*60 {
-					early++
-				}
-				break
-			}
-		}
-	}
-	if early < hosts*9/10 {
-		t.Errorf("busy hosts refreshing in the first minute = %d of %d; the coin-per-call model predicts nearly all", early, hosts)
-	}
-}

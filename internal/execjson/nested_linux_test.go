@@ -48,6 +48,9 @@ func waitForPID(t *testing.T, path string) int {
 // although none of them is in the group of the command the outer run
 // started.
 func TestTimeoutEndsNestedTree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out a 2-second timeout")
+	}
 	dir := tempDir(t)
 	inner := filepath.Join(dir, "inner.pid")
 	exe := proctest.CopySelf(t, dir, "broker")
@@ -94,6 +97,9 @@ func init() {
 // TestTimeoutLeavesSetsidDaemon: a daemon the producer started on purpose
 // in a session of its own (an agent) is left running by the timeout.
 func TestTimeoutLeavesSetsidDaemon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out a 2-second timeout")
+	}
 	dir := tempDir(t)
 	pidfile := filepath.Join(dir, "daemon.pid")
 	exe := proctest.CopySelf(t, dir, "producer")

@@ -16,6 +16,9 @@ import (
 // while a background child keeps stderr open: the run reports the exit
 // status, not a timeout, and ends the child.
 func TestRunStragglerAfterFailure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out WaitDelay and a 1-second timeout")
+	}
 	tests := []struct {
 		name     string
 		line     string

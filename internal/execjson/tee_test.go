@@ -21,6 +21,9 @@ func TestRunBlockedStderr(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the commands are POSIX shell")
 	}
+	if testing.Short() {
+		t.Skip("waits out WaitDelay for each command")
+	}
 	const grace = 10 * time.Second
 	tests := []struct {
 		name        string
@@ -68,6 +71,9 @@ func TestRunBlockedStderr(t *testing.T) {
 func TestTeeSharedByRuns(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the commands are POSIX shell")
+	}
+	if testing.Short() {
+		t.Skip("waits out WaitDelay for each run")
 	}
 	w := &gate{release: make(chan struct{})}
 	shared := tee.New(w)

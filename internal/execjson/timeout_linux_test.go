@@ -29,6 +29,9 @@ func TestRunTimeoutKillsProcessGroup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.name != "grandchild holds stdout" && testing.Short() {
+				t.Skip("waits out the timeout; -short keeps the grandchild")
+			}
 			pidfile := filepath.Join(t.TempDir(), "pid")
 			c := shell(tt.line)
 			c.Env = append(os.Environ(), "PIDFILE="+pidfile)
@@ -53,6 +56,9 @@ func TestRunTimeoutKillsProcessGroup(t *testing.T) {
 // TestRunStragglerAfterSuccess covers a command that prints its output and
 // exits 0 while a background child keeps stdout open.
 func TestRunStragglerAfterSuccess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out WaitDelay")
+	}
 	pidfile := filepath.Join(t.TempDir(), "pid")
 	c := shell(`echo $$ > "$PIDFILE"; sleep 60 & echo '{"ok":1}'`)
 	c.Env = append(os.Environ(), "PIDFILE="+pidfile)

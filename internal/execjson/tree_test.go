@@ -143,6 +143,9 @@ func TestRunTimeoutEndsProcessTree(t *testing.T) {
 		for _, viaShell := range []bool{false, true} {
 			name := fmt.Sprintf("%s/shell=%v", behaviour, viaShell)
 			t.Run(name, func(t *testing.T) {
+				if behaviour == "tree-hang" && testing.Short() {
+					t.Skip("waits out a timeout sized for Wine")
+				}
 				run := behaviour
 				if run == "tree-cancel" {
 					run = "tree-hang"
@@ -205,6 +208,9 @@ func TestRunTimeoutEndsProcessTree(t *testing.T) {
 // TestRunStragglerEnded covers a producer that prints its document and exits
 // 0 while its child keeps stdout open: the run succeeds and the child ends.
 func TestRunStragglerEnded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out WaitDelay")
+	}
 	path, env := installProducer(t, tempDir(t), "producer", "tree-exit")
 	pidfile := filepath.Join(filepath.Dir(path), "pid")
 	c := Command{Shell: quoteLine(path), Env: append(env, "PIDFILE="+pidfile), Timeout: time.Minute, MaxOutput: 64 << 10}

@@ -66,9 +66,14 @@ func leaks(text, s, written string) string {
 // TestExcerptScrubsAcrossCuts writes a secret at every offset around each
 // cut of the excerpt, the head's end and the tail's start, in streams that
 // are cut in the shown text only and in streams long enough to drop bytes,
-// and checks that no piece of it is shown.
+// and checks that no piece of it is shown. With -short it tries every
+// seventh offset.
 func TestExcerptScrubsAcrossCuts(t *testing.T) {
 	const n = excerptSize
+	step := 1
+	if testing.Short() {
+		step = 7
+	}
 	pairs := []struct{ stdout, stderr string }{
 		{"plain", "plain"},
 		{"slashes escaped", "plain"},
@@ -81,7 +86,7 @@ func TestExcerptScrubsAcrossCuts(t *testing.T) {
 			written := secretForms[p.stderr](secret)
 			for _, total := range []int{2*n + len(written) + 64, 2*(n+scrubOverlap) + 5000} {
 				for _, cut := range []int{n, total - n} {
-					for at := cut - len(written) - 1; at <= cut+1; at++ {
+					for at := cut - len(written) - 1; at <= cut+1; at += step {
 						stream := strings.Repeat(".", at) + written + strings.Repeat(".", total-at-len(written))
 						w := NewExcerpt(n)
 						for chunk := range slicesChunk(stream, 1000) {
@@ -227,9 +232,13 @@ func TestExcerptScrubsLabels(t *testing.T) {
 // TestExcerptScrubsLabelsAcrossCuts writes each labelled form with each
 // cut of the excerpt at every offset from just before the label to just
 // after a secret's value, with nothing on stdout, and checks that no piece
-// of a secret is shown.
+// of a secret is shown. With -short it tries every seventh offset.
 func TestExcerptScrubsLabelsAcrossCuts(t *testing.T) {
 	const n = excerptSize
+	step := 1
+	if testing.Short() {
+		step = 7
+	}
 	written := []string{plantedSecret, plantedToken, url.QueryEscape(plantedToken), url.QueryEscape(url.QueryEscape(plantedToken))}
 	for _, l := range proctest.LabelledSecrets(plantedSecret, plantedToken) {
 		// The offsets in l.Text at which a cut falls in a label or a value.
@@ -240,7 +249,7 @@ func TestExcerptScrubsLabelsAcrossCuts(t *testing.T) {
 				if j < 0 {
 					break
 				}
-				for k := max(0, i+j-40); k <= min(len(l.Text), i+j+len(w)+2); k++ {
+				for k := max(0, i+j-40); k <= min(len(l.Text), i+j+len(w)+2); k += step {
 					offsets = append(offsets, k)
 				}
 				i += j + len(w)

@@ -192,6 +192,9 @@ func TestRunTerminalInterrupt(t *testing.T) {
 }
 
 func TestRunTerminalTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out a 300ms timeout")
+	}
 	const timeout = 300 * time.Millisecond
 	term, stdout, pidfile := startDriver(t, promptTTYNoEcho, timeout)
 	term.WaitFor(t, "Password: ")
@@ -229,6 +232,9 @@ func TestRunTerminalOneAtATime(t *testing.T) {
 // A program in the background leaves the terminal to the job in the
 // foreground: the prompting command stops until the timeout ends it.
 func TestRunTerminalFromBackground(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out a 300ms timeout")
+	}
 	const timeout = 300 * time.Millisecond
 	term, stdout, pidfile := startDriver(t, promptStderr, timeout, ttyBackgroundEnv+"=1")
 	if err := term.Wait(t); err != nil {
