@@ -248,12 +248,9 @@ func TestSecrecyStderrWarnings(t *testing.T) {
 	for i, l := range proctest.LabelledSecrets(faultSecret, faultToken) {
 		tests = append(tests, row{name: "labelled as printed by " + l.Name + ", nothing on stdout", labelled: i + 1})
 	}
-	// As early as allowed: the provider's floor, 5 seconds after the fetch.
-	// With -short, 10 ms after it: the same failing refreshes, sooner.
-	refreshAt := func(_, now time.Time) time.Time { return now }
-	if testing.Short() {
-		refreshAt = func(_, now time.Time) time.Time { return now.Add(10 * time.Millisecond) }
-	}
+	// 10 ms after the fetch: the failing refreshes come at once, rather
+	// than at the provider's 5-second floor.
+	refreshAt := func(_, now time.Time) time.Time { return now.Add(10 * time.Millisecond) }
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
