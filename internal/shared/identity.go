@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/seed-dcc28122/credprocess/internal/safefile"
 )
 
 // SelectingVariables are the inherited environment variables whose values
@@ -64,7 +66,7 @@ type Identity struct {
 // directory it runs in, so that two callers standing in different
 // directories do not share the wrong program.
 func NewIdentity(line string, args []string, dir string, env []string) Identity {
-	id := Identity{Line: line, Env: env, User: currentUser()}
+	id := Identity{Line: line, Env: env, User: safefile.CurrentUser()}
 	if dir != "" {
 		if abs, err := filepath.Abs(dir); err == nil {
 			dir = abs

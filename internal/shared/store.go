@@ -27,16 +27,13 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/seed-dcc28122/credprocess/internal/safefile"
 )
 
 // UnsafeError reports a directory or file that is not safe to keep
-// credentials in: a symbolic link, another user's, or open to others.
-type UnsafeError struct {
-	Path    string
-	Problem string
-}
-
-func (e *UnsafeError) Error() string { return "shared cache: " + e.Path + " " + e.Problem }
+// credentials in.
+type UnsafeError = safefile.UnsafeError
 
 // maxEntry bounds what is read of an entry: a real one is a few hundred
 // bytes.
@@ -62,7 +59,7 @@ func Open(dir string) (*Store, error) {
 	if !fi.IsDir() && fi.Mode()&fs.ModeSymlink == 0 {
 		return nil, &UnsafeError{Path: dir, Problem: "is not a directory"}
 	}
-	if err := checkOwner(dir, fi); err != nil {
+	if err := safefile.CheckOwner(dir, fi); err != nil {
 		return nil, err
 	}
 	return &Store{dir: dir}, nil
@@ -104,7 +101,7 @@ func (sl *Slot) Path() string { return sl.entry }
 // none, and the next write replaces it). An entry that is not safe to read
 // is an *UnsafeError, and is not read.
 func (sl *Slot) Read() (*Entry, error) {
-	f, err := openFile(sl.entry, os.O_RDONLY, 0)
+	f, err := safefile.Open(sl.entry, os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -112,7 +109,7 @@ func (sl *Slot) Read() (*Entry, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if err := checkFile(f, sl.entry); err != nil {
+	if err := safefile.CheckFile(f, sl.entry); err != nil {
 		return nil, err
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxEntry))
@@ -124,18 +121,6 @@ func (sl *Slot) Read() (*Entry, error) {
 		return nil, nil
 	}
 	return e, nil
-}
-
-// checkFile checks an open file: a regular file, safe by checkOwner.
-func checkFile(f *os.File, path string) error {
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return &UnsafeError{Path: path, Problem: "is not a regular file"}
-	}
-	return checkOwner(path, fi)
 }
 
 // Lock is the slot's lock, held.
@@ -163,18 +148,18 @@ var errDone = errors.New("done without the lock")
 // wrote as soon as it is renamed into place, without queueing for the
 // lock behind every other waiter.
 func (sl *Slot) lockOr(ctx context.Context, deadline time.Time, done func() bool) (*Lock, error) {
-	f, err := openFile(sl.lock, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := safefile.Open(sl.lock, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFile(f, sl.lock); err != nil {
+	if err := safefile.CheckFile(f, sl.lock); err != nil {
 		f.Close()
 		return nil, err
 	}
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	for {
-		busy, err := tryLock(f)
+		busy, err := safefile.TryLock(f)
 		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("shared cache: lock %s: %w", sl.lock, err)
@@ -197,7 +182,7 @@ func (sl *Slot) lockOr(ctx context.Context, deadline time.Time, done func() bool
 
 // Unlock releases the lock.
 func (l *Lock) Unlock() {
-	unlock(l.f) //nolint:errcheck // closing the file releases it too
+	safefile.Unlock(l.f) //nolint:errcheck // closing the file releases it too
 	l.f.Close()
 }
 
@@ -226,7 +211,7 @@ func (sl *Slot) Write(e *Entry) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("shared cache: %w", err)
 	}
-	if err := replace(tmp.Name(), sl.entry, sl.store.dir); err != nil {
+	if err := safefile.Replace(tmp.Name(), sl.entry, sl.store.dir); err != nil {
 		return fmt.Errorf("shared cache: %w", err)
 	}
 	return nil
@@ -250,8 +235,8 @@ func (s *Store) List() ([]Listed, error) {
 	var out []Listed
 	for _, path := range names {
 		l := Listed{Path: path}
-		if f, err := openFile(path, os.O_RDONLY, 0); err == nil {
-			if checkFile(f, path) == nil {
+		if f, err := safefile.Open(path, os.O_RDONLY, 0); err == nil {
+			if safefile.CheckFile(f, path) == nil {
 				if b, err := io.ReadAll(io.LimitReader(f, maxEntry)); err == nil {
 					l.Entry = decodeAny(b)
 				}
@@ -302,5 +287,5 @@ func (sl *Slot) Stamp() Stamp {
 	if err != nil {
 		return Stamp{}
 	}
-	return Stamp{size: fi.Size(), modTime: fi.ModTime(), id: fileID(fi)}
+	return Stamp{size: fi.Size(), modTime: fi.ModTime(), id: safefile.FileID(fi)}
 }

@@ -1,6 +1,6 @@
 //go:build unix && !aix
 
-package shared
+package safefile
 
 import (
 	"errors"
@@ -9,13 +9,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// tryLock takes the exclusive flock(2) lock of f without waiting. A
+// TryLock takes the exclusive flock(2) lock of f without waiting. A
 // flock lock belongs to the open file description: closing f releases it,
 // and so does the death of this process, and no other descriptor this
 // program opens on the file drops it (POSIX fcntl locks would). Go opens
 // files close-on-exec, so no command inherits it. busy reports a lock held
 // elsewhere.
-func tryLock(f *os.File) (busy bool, err error) {
+func TryLock(f *os.File) (busy bool, err error) {
 	for {
 		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
 		switch {
@@ -30,4 +30,5 @@ func tryLock(f *os.File) (busy bool, err error) {
 	}
 }
 
-func unlock(f *os.File) error { return unix.Flock(int(f.Fd()), unix.LOCK_UN) }
+// Unlock releases the lock of f.
+func Unlock(f *os.File) error { return unix.Flock(int(f.Fd()), unix.LOCK_UN) }

@@ -1,4 +1,4 @@
-package shared
+package safefile
 
 import (
 	"errors"
@@ -9,26 +9,26 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// checkOwner refuses a symbolic link. Mode bits mean nothing on Windows,
+// CheckOwner refuses a symbolic link. Mode bits mean nothing on Windows,
 // and the owner and access list of the file are not checked: the README
 // says so. The default directory is under %LocalAppData%, which only its
 // user can read.
-func checkOwner(path string, fi fs.FileInfo) error {
+func CheckOwner(path string, fi fs.FileInfo) error {
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		return &UnsafeError{Path: path, Problem: "is a symbolic link"}
 	}
 	return nil
 }
 
-// openFile opens path; a symbolic link was refused by the checks before.
-func openFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
+// Open opens path; a symbolic link was refused by the checks before.
+func Open(path string, flag int, perm fs.FileMode) (*os.File, error) {
 	return os.OpenFile(path, flag, perm)
 }
 
-// tryLock takes the exclusive LockFileEx lock of f's first byte without
+// TryLock takes the exclusive LockFileEx lock of f's first byte without
 // waiting. The lock is mandatory, which is why the entry lives in a file of
 // its own. busy reports a lock held elsewhere.
-func tryLock(f *os.File) (busy bool, err error) {
+func TryLock(f *os.File) (busy bool, err error) {
 	var ol windows.Overlapped
 	err = windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ol)
 	if errors.Is(err, windows.ERROR_LOCK_VIOLATION) || errors.Is(err, windows.ERROR_IO_PENDING) {
@@ -37,15 +37,16 @@ func tryLock(f *os.File) (busy bool, err error) {
 	return false, err
 }
 
-func unlock(f *os.File) error {
+// Unlock releases the lock of f.
+func Unlock(f *os.File) error {
 	var ol windows.Overlapped
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, &ol)
 }
 
-// replace renames tmp over path. Another process reading the entry at
+// Replace renames tmp over path. Another process reading the entry at
 // that moment makes the rename fail with a sharing violation: it is tried
 // again for a while.
-func replace(tmp, path, _ string) error {
+func Replace(tmp, path, _ string) error {
 	var err error
 	for try := 0; try < 50; try++ {
 		if err = os.Rename(tmp, path); err == nil || !sharingViolation(err) {
@@ -60,9 +61,9 @@ func sharingViolation(err error) bool {
 	return errors.Is(err, windows.ERROR_SHARING_VIOLATION) || errors.Is(err, windows.ERROR_ACCESS_DENIED) || errors.Is(err, windows.ERROR_LOCK_VIOLATION)
 }
 
-// currentUser identifies this user in an entry's identity: the SID of the
+// CurrentUser identifies this user in an entry's identity: the SID of the
 // process's user.
-func currentUser() string {
+func CurrentUser() string {
 	tok := windows.GetCurrentProcessToken()
 	u, err := tok.GetTokenUser()
 	if err != nil {
@@ -71,5 +72,5 @@ func currentUser() string {
 	return "sid:" + u.User.Sid.String()
 }
 
-// fileID is zero: the size and modification time tell entries apart.
-func fileID(fs.FileInfo) uint64 { return 0 }
+// FileID is zero: the size and modification time tell entries apart.
+func FileID(fs.FileInfo) uint64 { return 0 }

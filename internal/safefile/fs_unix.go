@@ -1,6 +1,6 @@
 //go:build unix
 
-package shared
+package safefile
 
 import (
 	"errors"
@@ -12,11 +12,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// checkOwner refuses a file or directory that is a symlink, that another
+// CheckOwner refuses a file or directory that is a symlink, that another
 // user owns, or that the group or others may access in any way: an entry
 // holds a secret key in plain text, and another user who could write it
 // could make this user sign with credentials of their choosing.
-func checkOwner(path string, fi fs.FileInfo) error {
+func CheckOwner(path string, fi fs.FileInfo) error {
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		return &UnsafeError{Path: path, Problem: "is a symbolic link"}
 	}
@@ -33,9 +33,9 @@ func checkOwner(path string, fi fs.FileInfo) error {
 	return nil
 }
 
-// openFile opens path without following a symbolic link in its last
+// Open opens path without following a symbolic link in its last
 // element, so that a link swapped in after a check is not followed.
-func openFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
+func Open(path string, flag int, perm fs.FileMode) (*os.File, error) {
 	f, err := os.OpenFile(path, flag|unix.O_NOFOLLOW, perm)
 	if errors.Is(err, unix.ELOOP) {
 		return nil, &UnsafeError{Path: path, Problem: "is a symbolic link"}
@@ -43,9 +43,9 @@ func openFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
 	return f, err
 }
 
-// replace renames tmp over path, then syncs the directory so that the
+// Replace renames tmp over path, then syncs the directory so that the
 // rename survives a crash.
-func replace(tmp, path, dir string) error {
+func Replace(tmp, path, dir string) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
@@ -58,11 +58,11 @@ func replace(tmp, path, dir string) error {
 	return nil
 }
 
-// currentUser identifies this user in an entry's identity.
-func currentUser() string { return fmt.Sprintf("uid:%d", os.Getuid()) }
+// CurrentUser identifies this user in an entry's identity.
+func CurrentUser() string { return fmt.Sprintf("uid:%d", os.Getuid()) }
 
-// fileID returns the inode of a file.
-func fileID(fi fs.FileInfo) uint64 {
+// FileID returns the inode of a file.
+func FileID(fi fs.FileInfo) uint64 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		return uint64(st.Ino)
 	}

@@ -1,4 +1,4 @@
-package shared
+package safefile
 
 import (
 	"errors"
@@ -9,6 +9,8 @@ import (
 // two providers of one program would not exclude each other. Sharing is
 // off there; a provider warns once and runs its command itself.
 
-func tryLock(*os.File) (bool, error) { return false, errors.New("flock is not available on AIX") }
+// TryLock fails: see above.
+func TryLock(*os.File) (bool, error) { return false, errors.New("flock is not available on AIX") }
 
-func unlock(*os.File) error { return nil }
+// Unlock does nothing.
+func Unlock(*os.File) error { return nil }
