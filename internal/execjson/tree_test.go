@@ -35,6 +35,7 @@ func init() {
 //     --cat it copies stdin to stdout instead, and with --fail it fails
 //     like a producer that needs a login;
 //   - hang: sleeps for an hour;
+//   - record: records its pid and runs steps (see record);
 //   - tree-hang, tree-exit, tree-flood: starts a child that hangs holding
 //     stdout and stderr open, writes the child's pid to $PIDFILE, and then
 //     hangs, prints a document and exits 0, or floods stdout.
@@ -53,6 +54,8 @@ func producer(behaviour string) {
 		}
 	case "hang":
 		time.Sleep(time.Hour)
+	case "record":
+		record(os.Args[1:])
 	case "tree-hang", "tree-exit", "tree-flood":
 		exe, _ := os.Executable()
 		child := exec.Command(exe)

@@ -22,3 +22,8 @@ func processAlive(pid int) bool {
 	i := strings.LastIndexByte(string(stat), ')')
 	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
 }
+
+// killGroupOf kills process group pgid, for a test's cleanup.
+func killGroupOf(pgid int) {
+	syscall.Kill(-pgid, syscall.SIGKILL) //nolint:errcheck // it may be gone
+}

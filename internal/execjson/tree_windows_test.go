@@ -15,3 +15,7 @@ func processAlive(pid int) bool {
 	ev, err := windows.WaitForSingleObject(h, 0)
 	return err == nil && ev == uint32(windows.WAIT_TIMEOUT)
 }
+
+// killGroupOf does nothing: Windows has no process groups, and a run's Job
+// Object ends what the command started.
+func killGroupOf(int) {}
