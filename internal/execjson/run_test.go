@@ -62,7 +62,7 @@ func TestRunOptions(t *testing.T) {
 	// the program and of the shell.
 	envDir := []Command{self(t, "env-dir"), selfShell(t, "env-dir")}
 	for i := range envDir {
-		envDir[i].Env = []string{helperEnv + "=env-dir"}
+		envDir[i].Env = []string{helperEnv + "=env-dir", quickExit}
 	}
 	wantEnvDir := []string{"hello " + dir, "hello " + dir}
 	if runtime.GOOS == "windows" {

@@ -48,7 +48,7 @@ func TestRunStragglerAfterFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pidfile := filepath.Join(tempDir(t), "pid")
 			c := shell(tt.line)
-			c.Env = append(os.Environ(), "PIDFILE="+pidfile, producerEnv+"=record")
+			c.Env = append(os.Environ(), "PIDFILE="+pidfile, producerEnv+"=record", quickExit)
 			c.Timeout = tt.timeout
 			_, err := Run(context.Background(), c)
 			if runtime.GOOS != "windows" {

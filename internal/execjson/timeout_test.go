@@ -54,7 +54,7 @@ func TestRunTimeoutKillsProcessGroup(t *testing.T) {
 			}
 			pidfile := filepath.Join(tempDir(t), "pid")
 			c := shell(tt.line)
-			c.Env = append(os.Environ(), "PIDFILE="+pidfile, producerEnv+"=record")
+			c.Env = append(os.Environ(), "PIDFILE="+pidfile, producerEnv+"=record", quickExit)
 			c.Timeout = timeout
 			start := time.Now()
 			_, err := Run(context.Background(), c)
@@ -94,7 +94,7 @@ func TestRunStragglerAfterSuccess(t *testing.T) {
 	default:
 		t.Skip("process groups are checked through /proc")
 	}
-	c.Env = append(os.Environ(), "PIDFILE="+pidfile, producerEnv+"=record")
+	c.Env = append(os.Environ(), "PIDFILE="+pidfile, producerEnv+"=record", quickExit)
 	res, err := Run(context.Background(), c)
 	if err != nil {
 		t.Fatalf("Run() error = %v", err)

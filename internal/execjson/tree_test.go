@@ -93,7 +93,7 @@ func producer(behaviour string) {
 // run behaviour.
 func installProducer(t *testing.T, dir, name, behaviour string) (string, []string) {
 	t.Helper()
-	return proctest.CopySelf(t, dir, name), append(os.Environ(), producerEnv+"="+behaviour)
+	return proctest.CopySelf(t, dir, name), append(os.Environ(), producerEnv+"="+behaviour, quickExit)
 }
 
 // tempDir is proctest.TempDir, which Wine can clean up.
