@@ -61,7 +61,7 @@ func TestTimeoutLeavesSetsidDaemon(t *testing.T) {
 	}
 	pid := waitForPID(t, pidfile)
 	defer syscall.Kill(pid, syscall.SIGKILL) //nolint:errcheck // the test's own cleanup
-	if !processAlive(pid) {
+	if !proctest.Alive(pid) {
 		t.Errorf("the setsid daemon %d was killed; want it left running", pid)
 	}
 }

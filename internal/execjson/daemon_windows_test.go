@@ -87,5 +87,5 @@ func TestTimeoutEndsDetachedDaemon(t *testing.T) {
 		}
 		t.Errorf("breakaway from the job: %q; want it refused", got)
 	}
-	processGone(t, proctest.ReadPID(t, pidfile))
+	proctest.ProcessGone(t, proctest.ReadPID(t, pidfile))
 }

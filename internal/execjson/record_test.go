@@ -77,11 +77,11 @@ func pidsIn(path string) []int {
 // producers of the "record" behaviour, and every one of them has ended.
 func recordedGone(t *testing.T, path string, n int) {
 	t.Helper()
-	pids := pidsIn(path)
+	pids := proctest.ReadPIDs(t, path)
 	if len(pids) < n {
 		t.Fatalf("%d pids recorded in %s; want at least %d", len(pids), path, n)
 	}
 	for _, pid := range pids {
-		processGone(t, pid)
+		proctest.ProcessGone(t, pid)
 	}
 }

@@ -110,21 +110,6 @@ func pidWritten(path string) bool {
 	return err == nil
 }
 
-// processGone fails t unless process pid has ended within proctest.Grace.
-func processGone(t *testing.T, pid int) {
-	t.Helper()
-	if pid <= 0 {
-		t.Fatalf("no pid recorded (%d)", pid)
-	}
-	deadline := time.Now().Add(proctest.Grace)
-	for processAlive(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d still runs %v after the run returned", pid, proctest.Grace)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // quoteLine quotes path for the system shell's command line. Both sh and
 // cmd.exe take a double-quoted path; the paths here hold no character
 // either treats specially inside the quotes.
@@ -202,7 +187,7 @@ func TestRunTimeoutEndsProcessTree(t *testing.T) {
 				if limit := timeout + grace; elapsed > limit {
 					t.Errorf("Run() took %v; want under %v", elapsed, limit)
 				}
-				processGone(t, proctest.ReadPID(t, pidfile))
+				proctest.ProcessGone(t, proctest.ReadPID(t, pidfile))
 			})
 		}
 	}
@@ -224,7 +209,7 @@ func TestRunStragglerEnded(t *testing.T) {
 	if _, err := Parse(res.Stdout, time.Now()); err != nil {
 		t.Errorf("Parse(stdout) error = %v", err)
 	}
-	processGone(t, proctest.ReadPID(t, pidfile))
+	proctest.ProcessGone(t, proctest.ReadPID(t, pidfile))
 }
 
 // TestRunQuotedPathWithSpaces covers the forms of credential_process AWS
