@@ -84,16 +84,6 @@ func decodeArgs(t *testing.T, out []byte) []string {
 	return args
 }
 
-// TestRunCmdNotFound covers a program cmd.exe cannot find: its status 9009
-// and its message are reported as they are, like sh's 127 on Unix.
-func TestRunCmdNotFound(t *testing.T) {
-	_, err := Run(context.Background(), shell("credprocess-no-such-command --flag"))
-	var pe *RunError
-	if !errors.As(err, &pe) || pe.ExitCode != 9009 || pe.Stderr == "" {
-		t.Fatalf("Run() error = %#v; want a *RunError with status 9009 and cmd.exe's message", err)
-	}
-}
-
 func stderrOf(err error) string {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {

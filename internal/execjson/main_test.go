@@ -2,6 +2,7 @@ package execjson
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -41,6 +42,18 @@ func helper(behaviour string) {
 		b := make([]byte, 16)
 		n, _ := os.Stdin.Read(b)
 		fmt.Printf("stdin:%q", b[:n])
+	case "cat":
+		io.Copy(os.Stdout, os.Stdin) //nolint:errcheck // the test checks the output
+	case "env-dir":
+		wd, _ := os.Getwd()
+		fmt.Print(os.Getenv("CREDPROCESS_TEST_VAR") + " " + wd)
+	case "prompt", "prompt-hang":
+		// Its arguments, as a prompt on stderr; then a document, or a hang.
+		fmt.Fprintln(os.Stderr, strings.Join(os.Args[1:], " "))
+		if behaviour == "prompt-hang" {
+			time.Sleep(time.Hour)
+		}
+		fmt.Println("{}")
 	case "fail":
 		fmt.Fprintln(os.Stderr, "Login required: run 'sso login' first")
 		os.Exit(3)
@@ -76,6 +89,10 @@ func helper(behaviour string) {
 	}
 }
 
+// quickExit keeps a race-enabled helper from waiting a second as it exits,
+// which would add that second to every run.
+var quickExit = "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")
+
 // self returns a Command that runs this test binary as the helper.
 func self(t *testing.T, behaviour string) Command {
 	t.Helper()
@@ -85,12 +102,28 @@ func self(t *testing.T, behaviour string) Command {
 	}
 	return Command{
 		Args:      []string{exe},
-		Env:       append(os.Environ(), helperEnv+"="+behaviour),
+		Env:       append(os.Environ(), helperEnv+"="+behaviour, quickExit),
 		Timeout:   time.Minute,
 		MaxOutput: 64 << 10,
 	}
 }
 
+// selfShell returns a Command that runs this test binary as the helper
+// through the system shell, its path and each of args in double quotes,
+// which sh and cmd.exe read alike when they hold no quote, backslash, $,
+// % or backquote.
+func selfShell(t *testing.T, behaviour string, args ...string) Command {
+	t.Helper()
+	c := self(t, behaviour)
+	words := make([]string, len(args))
+	for i, a := range args {
+		words[i] = `"` + a + `"`
+	}
+	c.Shell, c.Args = quoteLine(c.Args[0], words...), nil
+	return c
+}
+
+// shell returns a Command that runs line through the system shell.
 func shell(line string) Command {
 	return Command{Shell: line, Timeout: time.Minute, MaxOutput: 64 << 10}
 }

@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
-	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -18,9 +18,6 @@ import (
 // one. A hung command times out within its timeout and a grace far shorter
 // than the hang; the others, with a minute's timeout, end within the grace.
 func TestRunBlockedStderr(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the commands are POSIX shell")
-	}
 	if testing.Short() {
 		t.Skip("waits out WaitDelay for each command")
 	}
@@ -30,8 +27,8 @@ func TestRunBlockedStderr(t *testing.T) {
 		cmd         Command
 		wantTimeout bool
 	}{
-		{"prompt then output", shell(`echo "MFA code:" >&2; echo '{}'`), false},
-		{"prompt then hang", shell(`echo "MFA code:" >&2; sleep 60`), true},
+		{"prompt then output", selfShell(t, "prompt", "MFA code:"), false},
+		{"prompt then hang", selfShell(t, "prompt-hang", "MFA code:"), true},
 		{"flood", self(t, "flood-stderr"), false},
 	}
 	for _, tt := range tests {
@@ -69,16 +66,13 @@ func TestRunBlockedStderr(t *testing.T) {
 // receives the start of what was written, in order, and the tee keeps no
 // goroutine once drained.
 func TestTeeSharedByRuns(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the commands are POSIX shell")
-	}
 	if testing.Short() {
 		t.Skip("waits out WaitDelay for each run")
 	}
 	w := &gate{release: make(chan struct{})}
 	shared := tee.New(w)
 	for i := range 3 {
-		c := shell(`echo "run ` + string(rune('0'+i)) + `" >&2; echo '{}'`)
+		c := selfShell(t, "prompt", "run "+strconv.Itoa(i))
 		c.Stderr = shared
 		if _, err := Run(context.Background(), c); err != nil {
 			t.Fatal(err)

@@ -35,6 +35,7 @@ func init() {
 //     --cat it copies stdin to stdout instead, and with --fail it fails
 //     like a producer that needs a login;
 //   - hang: sleeps for an hour;
+//   - record: records its pid and runs steps (see record);
 //   - tree-hang, tree-exit, tree-flood: starts a child that hangs holding
 //     stdout and stderr open, writes the child's pid to $PIDFILE, and then
 //     hangs, prints a document and exits 0, or floods stdout.
@@ -53,6 +54,8 @@ func producer(behaviour string) {
 		}
 	case "hang":
 		time.Sleep(time.Hour)
+	case "record":
+		record(os.Args[1:])
 	case "tree-hang", "tree-exit", "tree-flood":
 		exe, _ := os.Executable()
 		child := exec.Command(exe)
@@ -90,7 +93,7 @@ func producer(behaviour string) {
 // run behaviour.
 func installProducer(t *testing.T, dir, name, behaviour string) (string, []string) {
 	t.Helper()
-	return proctest.CopySelf(t, dir, name), append(os.Environ(), producerEnv+"="+behaviour)
+	return proctest.CopySelf(t, dir, name), append(os.Environ(), producerEnv+"="+behaviour, quickExit)
 }
 
 // tempDir is proctest.TempDir, which Wine can clean up.
@@ -105,21 +108,6 @@ func pidWritten(path string) bool {
 	}
 	_, err = strconv.Atoi(string(b))
 	return err == nil
-}
-
-// processGone fails t unless process pid has ended within proctest.Grace.
-func processGone(t *testing.T, pid int) {
-	t.Helper()
-	if pid <= 0 {
-		t.Fatalf("no pid recorded (%d)", pid)
-	}
-	deadline := time.Now().Add(proctest.Grace)
-	for processAlive(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d still runs %v after the run returned", pid, proctest.Grace)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // quoteLine quotes path for the system shell's command line. Both sh and
@@ -199,7 +187,7 @@ func TestRunTimeoutEndsProcessTree(t *testing.T) {
 				if limit := timeout + grace; elapsed > limit {
 					t.Errorf("Run() took %v; want under %v", elapsed, limit)
 				}
-				processGone(t, proctest.ReadPID(t, pidfile))
+				proctest.ProcessGone(t, proctest.ReadPID(t, pidfile))
 			})
 		}
 	}
@@ -221,7 +209,7 @@ func TestRunStragglerEnded(t *testing.T) {
 	if _, err := Parse(res.Stdout, time.Now()); err != nil {
 		t.Errorf("Parse(stdout) error = %v", err)
 	}
-	processGone(t, proctest.ReadPID(t, pidfile))
+	proctest.ProcessGone(t, proctest.ReadPID(t, pidfile))
 }
 
 // TestRunQuotedPathWithSpaces covers the forms of credential_process AWS

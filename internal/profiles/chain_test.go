@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/google/go-cmp/cmp"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 func TestChain(t *testing.T) {
@@ -61,7 +62,7 @@ source_profile = own
 role_arn = arn:aws:iam::123456789012:role/own
 credential_process = run own
 `
-	dir := t.TempDir()
+	dir := proctest.TempDir(t, "profiles-test")
 	configFile := filepath.Join(dir, "config")
 	if err := os.WriteFile(configFile, []byte(text), 0o600); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 // planted is written into the files as the faulty value, and secret as a
@@ -66,7 +67,7 @@ func TestLoadErrorsQuoteNoValue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
+			dir := proctest.TempDir(t, "profiles-test")
 			cfg, cred := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
 			for file, text := range map[string]string{cfg: tt.config, cred: "[p]\n" + creds} {
 				if text == "" {
