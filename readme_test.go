@@ -25,6 +25,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 // tryItLocally returns the README's "Try it locally" section.
@@ -252,12 +253,15 @@ func TestREADMEServeStops(t *testing.T) {
 		})
 	}
 	t.Run("go run killed", func(t *testing.T) {
-		cmd, listening, _ := start(t, "go", "run", "./examples/demo", "serve", addr)
+		cmd, listening, pid := start(t, "go", "run", "./examples/demo", "serve", addr)
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
 		cmd.Wait()
-		waitPortFree(t, listening, 5*time.Second)
+		// The endpoint notices that go run is gone and exits: wait for
+		// that, within proctest.Grace, then the port is free at once.
+		proctest.ProcessGone(t, pid)
+		waitPortFree(t, listening, time.Second)
 	})
 }
 
