@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,13 @@ func faultRows(t *testing.T) []fault {
 
 	// h is a row's command: a behaviour of the test binary.
 	h := helperLine
+	// flood is how many MiB the stderr floods write: 64, and 24 on
+	// Windows, where Wine moves them at about 8 MiB a second. Either is
+	// more than a run may allocate (floodAllocBound).
+	flood := "64"
+	if runtime.GOOS == "windows" {
+		flood = "24"
+	}
 	rows := []fault{
 		// Commands that do not end by themselves.
 		{name: "hangs", command: h("hang"), timeout: hangTimeout, slow: true,
@@ -53,9 +61,9 @@ func faultRows(t *testing.T) []fault {
 		// Too much output.
 		{name: "prints megabytes on stdout", command: h("flood-stdout"), flood: true,
 			want: processFailure(-1, provider.ErrOutputTooLarge)},
-		{name: "floods stderr then prints credentials", command: h("flood-stderr", "-exit", "0"), flood: true,
+		{name: "floods stderr then prints credentials", command: h("flood-stderr", "-exit", "0", "-mib", flood), flood: true,
 			want: gotCreds(credsOf("AKIDFAULTOK"))},
-		{name: "floods stderr then fails", command: h("flood-stderr", "-exit", "4"), flood: true,
+		{name: "floods stderr then fails", command: h("flood-stderr", "-exit", "4", "-mib", flood), flood: true,
 			want: processFailure(4, nil, "FLOOD START", "FLOOD END", "bytes elided")},
 
 		// Failed runs.

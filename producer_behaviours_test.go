@@ -86,8 +86,8 @@ var behaviours = map[string]func(args []string) int{
 	"child-holds-stdout": childHoldsStdout,
 	// flood-stdout writes ok.json over and over, forever.
 	"flood-stdout": floodStdout,
-	// flood-stderr -exit N writes 64 MiB to stderr between a first and a
-	// last line, then prints ok.json if N is 0, or exits N.
+	// flood-stderr -exit N -mib M writes M MiB (64) to stderr between a
+	// first and a last line, then prints ok.json if N is 0, or exits N.
 	"flood-stderr": floodStderr,
 	// expiring prints the fault secrets with the Expiration $EXPIRATION,
 	// verbatim.

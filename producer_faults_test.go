@@ -136,15 +136,16 @@ func floodStdout([]string) int {
 }
 
 func floodStderr(args []string) int {
-	var exit int
+	var exit, mib int
 	if _, ok := flags("flood-stderr", args, func(f *flag.FlagSet) {
 		f.IntVar(&exit, "exit", 0, "exit status; 0 prints ok.json")
+		f.IntVar(&mib, "mib", 64, "MiB to write")
 	}); !ok {
 		return 2
 	}
 	fmt.Fprintln(os.Stderr, "FLOOD START")
 	chunk := bytes.Repeat([]byte("e"), 64<<10)
-	for range (64 << 20) / len(chunk) {
+	for range (mib << 20) / len(chunk) {
 		if _, err := os.Stderr.Write(chunk); err != nil {
 			return 1
 		}
