@@ -23,7 +23,7 @@ test: check staticcheck race fuzz windows demo example-otel
 WINDOWS_PKGS ?= strategy provider middleware cmd/credprocess
 WINDOWS_PKGS += internal/awstest internal/capped internal/execjson internal/fleetsim \
 	internal/profiles internal/redact internal/scrub internal/served internal/shared \
-	internal/shellword internal/stdin internal/tee
+	internal/shellword internal/stdin internal/tee .
 
 ## windows: the Windows test binaries under Wine (tools/wine/run.sh); skipped with a
 ## message when Wine or MinGW is missing, unless REQUIRE_WINE=1 (as .ci/run sets)

@@ -2,8 +2,12 @@ package credprocess_test
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +22,39 @@ import (
 // the same producer command, so that `benchstat -col /impl` pairs them and
 // every figure in BENCHMARKS.md is a ratio taken in one run. The command
 // lines are for a POSIX shell.
+
+// The credentials benchArgs prints, which the benchmarks' endpoint
+// accepts.
+const benchKey, benchSecret, benchToken = "AKIDBENCH", "bench-secret", "bench-token"
+
+// benchProducer builds testdata/producer on first use, into TestMain's
+// scratch directory, and returns its path. The benchmarks, and only they,
+// run it rather than the test binary: BENCHMARKS.md's figures are measured
+// on it, and the test binary starts several times slower, which would
+// weigh on every cold run. Benchmarks do not run on Windows, where no Go
+// toolchain is at hand.
+var benchProducer = sync.OnceValue(func() string {
+	bin := filepath.Join(scratch, "producer")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/producer").CombinedOutput(); err != nil {
+		panic(fmt.Sprintf("build testdata/producer: %v\n%s", err, out))
+	}
+	return bin
+})
+
+// benchArgs runs testdata/producer with the credentials the benchmarks'
+// endpoint accepts, and extra flags.
+func benchArgs(extra ...string) []string {
+	return append([]string{benchProducer(), "-key", benchKey, "-secret", benchSecret, "-token", benchToken}, extra...)
+}
+
+// benchLine is benchArgs as a command line for sh -c.
+func benchLine(extra ...string) string {
+	words := benchArgs(extra...)
+	for i, w := range words {
+		words[i] = shellQuote(w)
+	}
+	return strings.Join(words, " ")
+}
 
 // aheadLead is how long after a fetch the refresh moment of a set arrives
 // when the strategy asks for "now": the provider's floor of 5 seconds, plus

@@ -16,9 +16,9 @@ import (
 )
 
 // The whole setup is one option to config.LoadDefaultConfig. Here the
-// command hands out a new key on every run, and a local endpoint has already
-// expired the first one: the call still succeeds, replayed once with the
-// second key.
+// command (the test binary, standing in for a broker) hands out a new key
+// on every run, and a local endpoint has already expired the first one:
+// the call still succeeds, replayed once with the second key.
 func ExampleWithCredentialProcess() {
 	srv := awstest.New()
 	defer srv.Close()
@@ -37,7 +37,7 @@ func ExampleWithCredentialProcess() {
 
 	ctx := context.Background()
 	cfg, err := config.LoadDefaultConfig(ctx,
-		credprocess.WithCredentialProcess("sh testdata/rotate/rotate.sh "+state),
+		credprocess.WithCredentialProcess(rotateLine(state)),
 		config.WithRegion(awstest.Region),
 		config.WithBaseEndpoint(srv.URL()),
 		config.WithSharedConfigFiles([]string{}),
@@ -67,7 +67,8 @@ func ExampleWithCredentialProcess() {
 }
 
 // A profile's credential_process, read by the SDK's own loader, with the
-// profile's region.
+// profile's region. The command is the test binary, standing in for a
+// producer that prints a long-term key.
 func ExampleWithProfile() {
 	dir, err := os.MkdirTemp("", "profile")
 	if err != nil {
@@ -77,7 +78,7 @@ func ExampleWithProfile() {
 	file := filepath.Join(dir, "config") // ~/.aws/config, or $AWS_CONFIG_FILE
 	ini := `[profile dev]
 region = eu-west-1
-credential_process = echo '{"Version": 1, "AccessKeyId": "AKIDPROFILE", "SecretAccessKey": "secret"}'
+credential_process = ` + helperLine("fixed", "-key", "AKIDPROFILE") + `
 `
 	if err := os.WriteFile(file, []byte(ini), 0o600); err != nil {
 		log.Fatal(err)

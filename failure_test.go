@@ -3,6 +3,7 @@ package credprocess_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func TestCommandFailureRunsOncePerOperation(t *testing.T) {
 	for _, r := range retryers {
 		t.Run(r.name, func(t *testing.T) {
 			t.Parallel()
-			command, count := hangingCommand(t)
+			command, count := hangingCommand(t, 0)
 			opts := []func(*config.LoadOptions) error{credprocess.WithCredentialProcess(command, func(o *provider.Options) {
 				o.Timeout = stuckTimeout
 			})}
@@ -84,19 +85,27 @@ func TestCommandFailureCostBesideProcesscreds(t *testing.T) {
 		opt  func(command string) config.LoadOptionsFunc
 		// ours: the error must be our *provider.ProcessError, a timeout.
 		ours bool
+		// hangFor ends the producer on Windows, where processcreds kills
+		// cmd.exe and then waits for the producer, which holds stdout (zero:
+		// it hangs for a minute).
+		hangFor time.Duration
 	}{
 		{"credprocess", func(command string) config.LoadOptionsFunc {
 			return credprocess.WithCredentialProcess(command, func(o *provider.Options) { o.Timeout = stuckTimeout })
-		}, true},
+		}, true, 0},
 		{"processcreds", func(command string) config.LoadOptionsFunc {
 			return config.WithCredentialsProvider(aws.NewCredentialsCache(processcreds.NewProvider(command,
 				func(o *processcreds.Options) { o.Timeout = stuckTimeout })))
-		}, false},
+		}, false, 2 * stuckTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			command, count := hangingCommand(t)
+			hangFor := time.Duration(0)
+			if runtime.GOOS == "windows" {
+				hangFor = tt.hangFor
+			}
+			command, count := hangingCommand(t, hangFor)
 			client, srv := stsClient(t, tt.opt(command))
 			start := time.Now()
 			_, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})

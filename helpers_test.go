@@ -9,7 +9,6 @@ package credprocess_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,12 +18,13 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"go.uber.org/goleak"
 
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/internal/served"
 )
 
-// TestMain keeps the host's AWS settings away from the tests, builds
-// testdata/producer into producerBin, and fails the package if a
-// goroutine outlives the tests.
+// TestMain keeps the host's AWS settings away from the tests, finds the
+// test binary for the producers (producer_behaviours_test.go), and fails
+// the package if a goroutine outlives the tests.
 func TestMain(m *testing.M) {
 	// The host's AWS settings (a profile, static keys, a CA bundle) must not
 	// reach config.LoadDefaultConfig in these tests.
@@ -33,18 +33,19 @@ func TestMain(m *testing.M) {
 			os.Unsetenv(name)
 		}
 	}
-	dir, err := os.MkdirTemp("", "credprocess-e2e")
-	if err != nil {
+	var err error
+	if scratch, err = os.MkdirTemp("", "credprocess-e2e"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "no-config"))
-	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "no-credentials"))
-	producerBin = filepath.Join(dir, "producer")
-	if out, err := exec.Command("go", "build", "-o", producerBin, "./testdata/producer").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build producer: %v\n%s", err, out)
+	os.Setenv("AWS_CONFIG_FILE", filepath.Join(scratch, "no-config"))
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(scratch, "no-credentials"))
+	if testBinary, err = os.Executable(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// A race-enabled producer otherwise sleeps a second before it exits.
+	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	code := m.Run()
 	if code == 0 {
 		// Tests close their servers, response bodies and idle connections
@@ -55,9 +56,17 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
-	os.RemoveAll(dir)
+	// Under Wine 8.0 os.RemoveAll fails (internal/proctest.TempDir), and
+	// the directory holds nothing there: no benchmark ran.
+	if os.RemoveAll(scratch) != nil {
+		os.Remove(scratch)
+	}
 	os.Exit(code)
 }
+
+// scratch is a directory TestMain makes for the package and removes after
+// it.
+var scratch string
 
 // The values planted in every document under testdata/faults and in the
 // output of the test binary's labelled producer: the secret key, the
@@ -195,7 +204,7 @@ func mustRead(t *testing.T, path string) string {
 // writeConfig writes a shared config file and points AWS_CONFIG_FILE at it.
 func writeConfig(t *testing.T, text string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "config")
+	path := filepath.Join(proctest.TempDir(t, "config"), "config")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,8 @@ package credprocess_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -30,9 +28,6 @@ import (
 // the second run prints a longer lifetime than the first to be valid then.
 // Each run takes 100 ms, 20 ms with -short.
 func TestHerdOnExpiredCache(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the command is a POSIX shell line")
-	}
 	const n = 10_000
 	delay := "100ms"
 	if testing.Short() {
@@ -49,10 +44,9 @@ func TestHerdOnExpiredCache(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
+			dir := proctest.TempDir(t, "herd")
 			count, mark := filepath.Join(dir, "runs"), filepath.Join(dir, "ran")
-			command := fmt.Sprintf("if [ -e '%s' ]; then life=2h; else life=1h; : >'%s'; fi; %s -life $life -delay %s -count '%s'",
-				mark, mark, benchLine(), delay, count)
+			command := helperLine("print", "-life", "1h", "-longer-after", mark, "-delay", delay, "-count", count)
 			synctest.Test(t, func(t *testing.T) {
 				creds := tt.creds(command)
 				ctx := context.Background()

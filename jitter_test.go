@@ -3,9 +3,7 @@ package credprocess_test
 import (
 	"context"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -26,22 +24,18 @@ import (
 // The bubble's clock stands still while the command runs; the command
 // prints an Expiration an hour after the bubble's start.
 func TestJitterDrawnOncePerSet(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the command is POSIX shell")
-	}
 	synctest.Test(t, func(t *testing.T) {
 		expires := time.Now().Add(time.Hour)
-		runs := filepath.Join(t.TempDir(), "runs")
+		runs := filepath.Join(proctest.TempDir(t, "jitter"), "runs")
 		var (
 			mu      sync.Mutex // guards rng and drawn
 			rng     = rand.New(rand.NewPCG(1, 2))
 			drawn   []time.Time
 			window  = strategy.DefaultJitterWindow
 			jitter  = strategy.BeforeExpiredWithJitter{Rand: func() float64 { mu.Lock(); defer mu.Unlock(); return rng.Float64() }}
-			command = `echo run >>"$RUNS"; printf '{"Version":1,"AccessKeyId":"AKIDJITTER%04d","SecretAccessKey":"jitter-secret","Expiration":"%s"}\n' "$(grep -c . "$RUNS")" "$EXPIRATION"`
+			command = helperLine("session", "-key", "AKIDJITTER", "-count", runs, "-expires", expires.UTC().Format(time.RFC3339Nano))
 		)
 		creds := provider.New(command, func(o *provider.Options) {
-			o.Env = append(os.Environ(), "RUNS="+runs, "EXPIRATION="+expires.UTC().Format(time.RFC3339Nano))
 			o.Strategy = strategy.Func(func(exp, now time.Time) time.Time {
 				at := jitter.RefreshAt(exp, now)
 				mu.Lock()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/seed-dcc28122/credprocess"
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
@@ -188,7 +189,7 @@ func TestWithProfileOrder(t *testing.T) {
 	command, _ := rotateCommand(t, true)
 	text := "[default]\ncredential_process = " + command + "\n[profile dev]\ncredential_process = " + command + "\n"
 	writeConfig(t, text)
-	other := filepath.Join(t.TempDir(), "other-config")
+	other := filepath.Join(proctest.TempDir(t, "config"), "other-config")
 	if err := os.WriteFile(other, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func TestWithProfileWhichWins(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			count := filepath.Join(t.TempDir(), "runs")
+			count := filepath.Join(proctest.TempDir(t, "producer"), "runs")
 			// The region comes from the profile: WithProfile selects it for
 			// the rest of the config too.
 			writeConfig(t, "[profile dev]\nregion = "+awstest.Region+"\ncredential_process = "+producerLine("AKIDPROFILE", count)+"\n")
@@ -217,7 +217,7 @@ func TestWithProfileLoadOptions(t *testing.T) {
 	defer srv.Close()
 	srv.Allow("AKIDENVFILE", "AKIDENVFILE-secret", "AKIDENVFILE-token")
 	srv.Allow("AKIDOPTFILE", "AKIDOPTFILE-secret", "AKIDOPTFILE-token")
-	dir := t.TempDir()
+	dir := proctest.TempDir(t, "config")
 	writeConfig(t, "[profile dev]\ncredential_process = "+producerLine("AKIDENVFILE", filepath.Join(dir, "env-runs"))+"\n")
 	optFile := filepath.Join(dir, "option-config")
 	if err := os.WriteFile(optFile, []byte("[profile dev]\ncredential_process = "+producerLine("AKIDOPTFILE", filepath.Join(dir, "opt-runs"))+"\n"), 0o600); err != nil {

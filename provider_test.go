@@ -36,8 +36,8 @@ func TestClientsSignWithProcessCredentials(t *testing.T) {
 			srv.CreateBucket("bucket")
 			srv.CreateTable("table", "id")
 
-			count := filepath.Join(t.TempDir(), "runs")
-			creds := provider.New(fmt.Sprintf("%q -key AKIDE2E -secret e2e-secret -token e2e-token -count %q", producerBin, count))
+			count := filepath.Join(proctest.TempDir(t, "producer"), "runs")
+			creds := provider.New(helperLine("print", "-key", "AKIDE2E", "-secret", "e2e-secret", "-token", "e2e-token", "-count", count))
 			cfg := clientConfig(t, srv, creds)
 			if cfg.Credentials != creds {
 				t.Fatalf("LoadDefaultConfig wrapped the cache: got %T", cfg.Credentials)
@@ -99,8 +99,8 @@ func TestConcurrentRequestsRunTheCommandOnce(t *testing.T) {
 	defer srv.Close()
 	srv.Allow("AKIDHERD", "herd-secret", "")
 
-	count := filepath.Join(t.TempDir(), "runs")
-	creds := provider.New(fmt.Sprintf("%q -key AKIDHERD -secret herd-secret -token '' -delay %s -count %q", producerBin, delay, count))
+	count := filepath.Join(proctest.TempDir(t, "producer"), "runs")
+	creds := provider.New(helperLine("print", "-key", "AKIDHERD", "-secret", "herd-secret", "-token", "", "-delay", delay, "-count", count))
 	client := sts.NewFromConfig(clientConfig(t, srv, creds))
 
 	var wg sync.WaitGroup
@@ -131,7 +131,7 @@ func TestConcurrentRequestsRunTheCommandOnce(t *testing.T) {
 func TestCommandFailureReachesTheCaller(t *testing.T) {
 	srv := awstest.New()
 	defer srv.Close()
-	creds := provider.New(`echo "The SSO session has expired. Run aws sso login" >&2; exit 255`)
+	creds := provider.New(helperLine("fail", "-exit", "255", "-stderr", "The SSO session has expired. Run aws sso login"))
 	_, err := sts.NewFromConfig(clientConfig(t, srv, creds)).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 
 	var pe *provider.ProcessError

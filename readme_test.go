@@ -80,7 +80,7 @@ func offline() []string {
 // README says `bin/demo serve` accepts.
 func TestREADMETryItLocally(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("the README's producer is a POSIX shell script")
+		t.Skip("the README's producer is a POSIX shell script, built with the go command")
 	}
 	if testing.Short() {
 		t.Skip("builds a program")
@@ -180,7 +180,7 @@ func waitPortFree(t *testing.T, addr string, within time.Duration) {
 // id, which does not pass the signal on.
 func TestREADMEServeStops(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("Ctrl-C and kill are POSIX signals here")
+		t.Skip("Ctrl-C and kill are POSIX signals here, and the program is built with the go command")
 	}
 	if testing.Short() {
 		t.Skip("builds a program")
@@ -269,6 +269,9 @@ func TestREADMEServeStops(t *testing.T) {
 // file, as a program of its own against this checkout, and checks that it
 // is gofmt-formatted and passes go vet.
 func TestREADMEGoBlocks(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("builds with the go command, which Windows test binaries run without")
+	}
 	if testing.Short() {
 		t.Skip("builds programs")
 	}

@@ -3,7 +3,6 @@ package credprocess_test
 import (
 	"context"
 	"flag"
-	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,24 +41,19 @@ func TestRejectedSetRunsOncePerBackoff(t *testing.T) {
 		name string
 		// load returns the config options that make the client sign with
 		// the command.
-		load func(line string, env []string) config.LoadOptionsFunc
+		load func(line string) config.LoadOptionsFunc
 		// bounded: the runs are checked against the backoff; otherwise
 		// only logged, as the reference.
 		bounded bool
 	}{
-		{"WithCredentialProcess", func(line string, env []string) config.LoadOptionsFunc {
-			return credprocess.WithCredentialProcess(line, func(o *provider.Options) { o.Env = env })
+		{"WithCredentialProcess", func(line string) config.LoadOptionsFunc {
+			return credprocess.WithCredentialProcess(line)
 		}, true},
-		{"provider.New without the middleware", func(line string, env []string) config.LoadOptionsFunc {
-			return config.WithCredentialsProvider(provider.New(line, func(o *provider.Options) { o.Env = env }))
+		{"provider.New without the middleware", func(line string) config.LoadOptionsFunc {
+			return config.WithCredentialsProvider(provider.New(line))
 		}, false},
-		{"processcreds", func(line string, env []string) config.LoadOptionsFunc {
-			return config.WithCredentialsProvider(aws.NewCredentialsCache(processcreds.NewProviderCommand(
-				processcreds.NewCommandBuilderFunc(func(ctx context.Context) (*exec.Cmd, error) {
-					cmd := shellCommand(ctx, line)
-					cmd.Env = env
-					return cmd, nil
-				}))))
+		{"processcreds", func(line string) config.LoadOptionsFunc {
+			return config.WithCredentialsProvider(aws.NewCredentialsCache(processcreds.NewProvider(line)))
 		}, false},
 	}
 	for _, m := range modes {
@@ -70,8 +64,8 @@ func TestRejectedSetRunsOncePerBackoff(t *testing.T) {
 				}
 				srv := awstest.New() // accepts no key at all
 				t.Cleanup(srv.Close)
-				line, env, runs := selfProducer(t, m.mode, "AKIDREJECTED")
-				opts := append(endpointOptions(srv), s.load(line, env))
+				line, runs := selfProducer(t, m.mode, "AKIDREJECTED")
+				opts := append(endpointOptions(srv), s.load(line))
 				cfg, err := config.LoadDefaultConfig(context.Background(), opts...)
 				if err != nil {
 					t.Fatal(err)
@@ -126,11 +120,11 @@ func TestRejectedBrokerKeyInRoleChain(t *testing.T) {
 	const goroutines, perGoroutine = 4, 25
 	srv := awstest.New()
 	t.Cleanup(srv.Close)
-	line, env, runs := selfProducer(t, "fixed", "AKIDREJECTEDBROKER")
+	line, runs := selfProducer(t, "fixed", "AKIDREJECTEDBROKER")
 	writeConfig(t, chainConfig(line))
 	cfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithRegion(awstest.Region), config.WithBaseEndpoint(srv.URL()),
-		credprocess.WithProfile("app", func(o *provider.Options) { o.Env = env }))
+		credprocess.WithProfile("app"))
 	if err != nil {
 		t.Fatal(err)
 	}

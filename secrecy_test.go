@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -32,9 +32,6 @@ import (
 // that cannot be rewound, and a refresh that fails. Neither the results,
 // the errors nor the log lines may give a secret away.
 func TestSecrecyMiddleware(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the commands are POSIX shell")
-	}
 	srv := awstest.NewTLS()
 	defer srv.Close()
 	srv.CreateBucket(bucket)
@@ -84,12 +81,12 @@ func TestSecrecyMiddleware(t *testing.T) {
 
 	// A refresh that fails.
 	srv.Expire("AKIDFLAKY00003")
-	writeFile(t, state+"/fail", "")
+	writeFile(t, filepath.Join(state, "fail"), "")
 	_, err = sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	results = append(results, err)
 
 	// A refresh that returns the rejected key again.
-	same := client("cat " + faults + "ok.json")
+	same := client(helperLine("cat", faults+"ok.json"))
 	_, err = sts.NewFromConfig(same).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	results = append(results, err)
 
@@ -113,10 +110,7 @@ func TestSecrecyMiddleware(t *testing.T) {
 // under %s or %q fmt dumps the structs behind its unexported pointers, the
 // cached secret key and the Provider's command line included.
 func TestSecrecyPrintedValues(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the command is POSIX shell")
-	}
-	command := "cat " + faults + "ok.json # --secret " + faultSecret
+	command := helperLine("cat", faults+"ok.json", "--secret", faultSecret)
 	log := &logRecorder{}
 	opts := provider.Options{
 		Strategy:           strategy.BeforeExpiredWithJitter{Window: time.Minute},
@@ -162,9 +156,6 @@ func TestSecrecyPrintedValues(t *testing.T) {
 // the bubble's Wait lets that goroutine end, and orders its writes before
 // the printing.
 func TestSecrecyCacheVerbs(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the command is POSIX shell")
-	}
 	safe, unsafe := readmeCacheVerbs(t)
 	// Flags change nothing: fmt prints the address, or dumps the fields.
 	safe = append(safe, "%20v", "%#x")
@@ -196,7 +187,7 @@ func readmeCacheVerbs(t *testing.T) (safe, unsafe []string) {
 }
 
 func testCacheVerbs(t *testing.T, safe, unsafe []string) {
-	cache := provider.New("cat " + faults + "ok.json")
+	cache := provider.New(helperLine("cat", faults+"ok.json"))
 	if _, err := cache.Retrieve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -229,14 +220,11 @@ func testCacheVerbs(t *testing.T, safe, unsafe []string) {
 // echoed to stderr across the excerpt's cuts and in escaped forms, while
 // the first run's credentials are held, and checks the warnings.
 func TestSecrecyStderrWarnings(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the commands are POSIX shell")
-	}
 	type row struct {
 		name           string
 		at, total      int
 		stdout, stderr string
-		labelled       int // 1 + the index of a form of proctest.LabelledSecrets, run instead of echo-at.sh
+		labelled       int // 1 + the index of a form of proctest.LabelledSecrets, run instead of echo-at
 	}
 	tests := []row{
 		{name: "the reported producer", at: 2040, total: 4097, stdout: "plain", stderr: "plain"},
@@ -254,11 +242,11 @@ func TestSecrecyStderrWarnings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			state := t.TempDir()
+			state := proctest.TempDir(t, "echo-at")
 			log := &logRecorder{}
-			command := fmt.Sprintf("sh %secho-at.sh %s %d %d %s %s", faults, state, tt.at, tt.total, tt.stdout, tt.stderr)
+			command := echoAt(state, tt.at, tt.total, tt.stdout, tt.stderr)
 			if tt.labelled > 0 {
-				command = labelledCommand(t, tt.labelled-1, state)
+				command = labelledCommand(tt.labelled-1, state)
 			}
 			creds := provider.New(command,
 				func(o *provider.Options) {

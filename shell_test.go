@@ -2,8 +2,6 @@ package credprocess_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"regexp"
 	"runtime"
@@ -16,42 +14,38 @@ import (
 	"github.com/seed-dcc28122/credprocess/provider"
 )
 
-// argsEnv makes the test binary a producer that prints credentials whose
-// AccountId is its arguments as a JSON array. It is read in init, before
-// TestMain.
-const argsEnv = "CREDPROCESS_ARGS_PRODUCER"
-
-func init() {
-	if os.Getenv(argsEnv) == "" {
-		return
-	}
-	args, _ := json.Marshal(os.Args[1:])
-	doc, _ := json.Marshal(map[string]any{"Version": 1, "AccessKeyId": "AKIDARGS", "SecretAccessKey": "s", "AccountId": string(args)})
-	os.Stdout.Write(doc) //nolint:errcheck // the reader checks the output
-	os.Exit(0)
-}
-
-// TestCommandLineAsProcesscreds runs a credential_process line with a
-// variable, $$, a tilde and a glob through credprocess and through the
-// SDK's processcreds: the program must get the same arguments from both,
-// expanded by sh -c, where the AWS CLI (shlex, no shell) would pass the
-// words as written.
+// TestCommandLineAsProcesscreds runs a credential_process line through
+// credprocess and through the SDK's processcreds: the program must get the
+// same arguments from both, expanded by the system shell, where the AWS
+// CLI (shlex, no shell) would pass the words as written. On Unix the line
+// holds a variable, $$, a tilde and a glob, which sh -c expands; on
+// Windows a %VAR%, which cmd.exe expands, and a tilde and a glob, which it
+// leaves alone.
 func TestCommandLineAsProcesscreds(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the line is POSIX shell")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	home, err := os.UserHomeDir()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("CREDPROCESS_LINE_VAR", "from the environment")
-	// A race-enabled binary otherwise sleeps a second before it exits.
-	line := fmt.Sprintf(`GORACE=atexit_sleep_ms=0 %s=1 '%s' "$CREDPROCESS_LINE_VAR" $$ ~ %so*.json`, argsEnv, exe, faults)
-	asWritten := []string{"$CREDPROCESS_LINE_VAR", "$$", "~", faults + "o*.json"}
+	var (
+		words     string   // the line after the program
+		asWritten []string // the words as written
+		want      []string // the arguments the shell makes of them
+		pid       = -1     // the argument that is the shell's pid, if any
+	)
+	if runtime.GOOS == "windows" {
+		// Unquoted: a line with quotes reaches cmd.exe mangled through
+		// processcreds (aws-sdk-go-v2 #3208).
+		words = "%CREDPROCESS_LINE_VAR% ~ " + faults + "o*.json"
+		asWritten = []string{"%CREDPROCESS_LINE_VAR%", "~", faults + "o*.json"}
+		want = []string{"from", "the", "environment", "~", faults + "o*.json"}
+	} else {
+		words = `"$CREDPROCESS_LINE_VAR" $$ ~ ` + faults + "o*.json"
+		asWritten = []string{"$CREDPROCESS_LINE_VAR", "$$", "~", faults + "o*.json"}
+		want = []string{"from the environment", "PID", home, faults + "ok.json"}
+		pid = 1
+	}
+	line := helperLine("args") + " " + words
 
 	ctx := context.Background()
 	ours, err := provider.New(line).Retrieve(ctx)
@@ -67,15 +61,18 @@ func TestCommandLineAsProcesscreds(t *testing.T) {
 		account string
 		args    *[]string
 	}{{ours.AccountID, &gotOurs}, {sdk.AccountID, &gotSDK}} {
-		if err := json.Unmarshal([]byte(c.account), c.args); err != nil || len(*c.args) != len(asWritten) {
-			t.Fatalf("producer got %s; want %d arguments", c.account, len(asWritten))
+		*c.args = argsOf(t, c.account)
+		if len(*c.args) != len(want) {
+			t.Fatalf("producer got %q; want %d arguments", *c.args, len(want))
 		}
-		if !regexp.MustCompile(`^[0-9]+$`).MatchString((*c.args)[1]) {
-			t.Errorf("$$ reached the program as %q; want the shell's pid", (*c.args)[1])
+		if pid < 0 {
+			continue
 		}
-		(*c.args)[1] = "PID" // the shell's pid differs from run to run
+		if !regexp.MustCompile(`^[0-9]+$`).MatchString((*c.args)[pid]) {
+			t.Errorf("$$ reached the program as %q; want the shell's pid", (*c.args)[pid])
+		}
+		(*c.args)[pid] = "PID" // the shell's pid differs from run to run
 	}
-	want := []string{"from the environment", "PID", home, faults + "ok.json"}
 	if diff := cmp.Diff(want, gotOurs); diff != "" {
 		t.Errorf("credprocess: arguments mismatch (-want +got):\n%s", diff)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -44,8 +45,26 @@ func command(ctx context.Context, c Command) *exec.Cmd {
 }
 
 // shellLine is the raw command line that runs line under cmd.exe (see
-// command), and how [Command.Line] renders it.
-func shellLine(line string) string { return `cmd.exe /D /C "` + line + `"` }
+// command), and how [Command.Line] renders it. A line that is the name of
+// an existing file and nothing else, as a profile value quoted whole is
+// once the config parser has removed its quotes, is quoted again: cmd.exe
+// keeps the quotes of `cmd /c "NAME"` only when NAME holds none of
+// &<>()@^| (cmd /?), and C:\Program Files (x86)\ holds two.
+func shellLine(line string) string {
+	if isFile(line) {
+		line = `"` + line + `"`
+	}
+	return `cmd.exe /D /C "` + line + `"`
+}
+
+// isFile reports whether line, as a whole, names an existing file.
+func isFile(line string) bool {
+	if line == "" || strings.ContainsRune(line, '"') {
+		return false
+	}
+	fi, err := os.Stat(line)
+	return err == nil && fi.Mode().IsRegular()
+}
 
 // runProcess runs cmd in a Job Object that ends every process in it when
 // the run is cancelled (timeout, ctx, output overflow) and when the run is
