@@ -45,13 +45,6 @@ func Runs(t testing.TB, path string) int {
 	return strings.Count(string(b), "\n")
 }
 
-// Count returns the number of runs a fixture sourcing testdata/lib/runs.sh
-// stored in path, or 0 if path does not exist (it never ran).
-func Count(t testing.TB, path string) int {
-	t.Helper()
-	return readNumber(t, path, "run count")
-}
-
 // readNumber returns the number written to path, or 0 if path does not
 // exist; what names the file in a failure.
 func readNumber(t testing.TB, path, what string) int {
