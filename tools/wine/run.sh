@@ -32,7 +32,11 @@ for arg in "$@"; do
 	# PKG:REGEXP runs only the tests of PKG that REGEXP matches (-test.run).
 	pkg=${arg%%:*} run=
 	[ "$pkg" = "$arg" ] || run=${arg#*:}
-	bin="$out/$(echo "$pkg" | tr / _).test.exe"
+	# The root package is ".": its binary is root.test.exe, since cmd.exe
+	# reads a name that starts with ".." as a parent directory.
+	name=$(echo "$pkg" | tr / _)
+	[ "$pkg" != . ] || name=root
+	bin="$out/$name.test.exe"
 	GOOS=windows GOARCH=amd64 go test -c -o "$bin" "./$pkg"
 	echo "== $pkg (windows/amd64 under $("$wine" --version))"
 	# -test.timeout bounds a hung Wine; the package's own tests bound their runs.
