@@ -15,8 +15,8 @@ var errNoLocks = errors.New("file locks are not supported on this system")
 // CheckOwner checks nothing here.
 func CheckOwner(string, fs.FileInfo) error { return nil }
 
-// Open opens path.
-func Open(path string, flag int, perm fs.FileMode) (*os.File, error) {
+// openNoFollow opens path.
+func openNoFollow(path string, flag int, perm fs.FileMode) (*os.File, error) {
 	return os.OpenFile(path, flag, perm)
 }
 

@@ -33,9 +33,9 @@ func CheckOwner(path string, fi fs.FileInfo) error {
 	return nil
 }
 
-// Open opens path without following a symbolic link in its last
+// openNoFollow opens path without following a symbolic link in its last
 // element, so that a link swapped in after a check is not followed.
-func Open(path string, flag int, perm fs.FileMode) (*os.File, error) {
+func openNoFollow(path string, flag int, perm fs.FileMode) (*os.File, error) {
 	f, err := os.OpenFile(path, flag|unix.O_NOFOLLOW, perm)
 	if errors.Is(err, unix.ELOOP) {
 		return nil, &UnsafeError{Path: path, Problem: "is a symbolic link"}

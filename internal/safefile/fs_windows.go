@@ -20,10 +20,10 @@ func CheckOwner(path string, fi fs.FileInfo) error {
 	return nil
 }
 
-// Open opens path, refusing a symbolic link (or another reparse point) in
+// openNoFollow opens path, refusing a symbolic link (or another reparse point) in
 // its last element: os.OpenFile would follow it, and a check of the opened
 // file would see only the target.
-func Open(path string, flag int, perm fs.FileMode) (*os.File, error) {
+func openNoFollow(path string, flag int, perm fs.FileMode) (*os.File, error) {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&(fs.ModeSymlink|fs.ModeIrregular) != 0 {
 		return nil, &UnsafeError{Path: path, Problem: "is a symbolic link"}
 	}

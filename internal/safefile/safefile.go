@@ -5,6 +5,7 @@
 package safefile
 
 import (
+	"io/fs"
 	"os"
 )
 
@@ -17,8 +18,24 @@ type UnsafeError struct {
 
 func (e *UnsafeError) Error() string { return "shared cache: " + e.Path + " " + e.Problem }
 
-// CheckFile checks an open file: a regular file, safe by CheckOwner.
-func CheckFile(f *os.File, path string) error {
+// Open opens path without following a symbolic link in its last element,
+// and refuses, closed, a file that is not a regular file safe by
+// CheckOwner, with an *UnsafeError. The check is of the opened file, so a
+// file swapped in after it cannot be the one read or locked.
+func Open(path string, flag int, perm fs.FileMode) (*os.File, error) {
+	f, err := openNoFollow(path, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFile(f, path); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// checkFile checks an open file: a regular file, safe by CheckOwner.
+func checkFile(f *os.File, path string) error {
 	fi, err := f.Stat()
 	if err != nil {
 		return err

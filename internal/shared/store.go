@@ -101,18 +101,10 @@ func (sl *Slot) Path() string { return sl.entry }
 // none, and the next write replaces it). An entry that is not safe to read
 // is an *UnsafeError, and is not read.
 func (sl *Slot) Read() (*Entry, error) {
-	f, err := safefile.Open(sl.entry, os.O_RDONLY, 0)
+	b, err := readEntry(sl.entry)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if err := safefile.CheckFile(f, sl.entry); err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxEntry))
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +113,17 @@ func (sl *Slot) Read() (*Entry, error) {
 		return nil, nil
 	}
 	return e, nil
+}
+
+// readEntry reads the entry file at path, up to maxEntry bytes, if it is
+// safe to read.
+func readEntry(path string) ([]byte, error) {
+	f, err := safefile.Open(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxEntry))
 }
 
 // Lock is the slot's lock, held.
@@ -150,10 +153,6 @@ var errDone = errors.New("done without the lock")
 func (sl *Slot) lockOr(ctx context.Context, deadline time.Time, done func() bool) (*Lock, error) {
 	f, err := safefile.Open(sl.lock, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, err
-	}
-	if err := safefile.CheckFile(f, sl.lock); err != nil {
-		f.Close()
 		return nil, err
 	}
 	ctx, cancel := context.WithDeadline(ctx, deadline)
@@ -235,13 +234,8 @@ func (s *Store) List() ([]Listed, error) {
 	var out []Listed
 	for _, path := range names {
 		l := Listed{Path: path}
-		if f, err := safefile.Open(path, os.O_RDONLY, 0); err == nil {
-			if safefile.CheckFile(f, path) == nil {
-				if b, err := io.ReadAll(io.LimitReader(f, maxEntry)); err == nil {
-					l.Entry = decodeAny(b)
-				}
-			}
-			f.Close()
+		if b, err := readEntry(path); err == nil {
+			l.Entry = decodeAny(b)
 		}
 		out = append(out, l)
 	}
