@@ -151,33 +151,42 @@ func usable(e *Entry, r Request) bool {
 // set of generation gen, if the slot's lock is free now: it is a courtesy
 // to the next rejection, and must not wait for a run.
 func (sl *Slot) Accepted(gen uint64) {
-	l, err := sl.Lock(context.Background(), time.Now())
-	if err != nil {
-		return
-	}
-	defer l.Unlock()
-	e, err := sl.Read()
-	if err != nil || e == nil || e.Generation != gen || e.Rejections.Count == 0 {
-		return
-	}
-	e.Rejections = Rejections{}
-	sl.Write(e) //nolint:errcheck // a courtesy, as above
+	sl.amend(gen, func(e *Entry) bool {
+		if e.Rejections.Count == 0 {
+			return false
+		}
+		e.Rejections = Rejections{}
+		return true
+	})
 }
 
 // Withdraw marks the set of generation gen withdrawn, if the entry still
 // holds it and the slot's lock is free now: other processes then stop
-// serving it (see Changed) without waiting for this one's run, which
-// replaces the entry anyway.
+// serving it (each looks at the entry before an operation) without waiting
+// for this one's run, which replaces the entry anyway.
 func (sl *Slot) Withdraw(gen uint64) {
+	sl.amend(gen, func(e *Entry) bool {
+		if e.Withdrawn {
+			return false
+		}
+		e.Withdrawn = true
+		return true
+	})
+}
+
+// amend rewrites the entry with change, if the slot's lock is free now and
+// the entry holds the set of generation gen, when change reports that it
+// changed something. Neither caller may wait for a run, and a write that
+// fails loses only a courtesy: the next run rewrites the entry.
+func (sl *Slot) amend(gen uint64, change func(*Entry) bool) {
 	l, err := sl.Lock(context.Background(), time.Now())
 	if err != nil {
 		return
 	}
 	defer l.Unlock()
 	e, err := sl.Read()
-	if err != nil || e == nil || e.Generation != gen || e.Withdrawn {
+	if err != nil || e == nil || e.Generation != gen || !change(e) {
 		return
 	}
-	e.Withdrawn = true
-	sl.Write(e) //nolint:errcheck // the run that follows replaces the entry
+	sl.Write(e) //nolint:errcheck // see above
 }
