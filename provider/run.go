@@ -45,7 +45,7 @@ func (p *provider) start(ctx context.Context, background bool) *flight {
 	f.span = p.startSpan(ctx, background)
 	p.flight = f
 	p.background.Add(1)
-	go p.fly(context.WithoutCancel(ctx), f, background)
+	go p.fly(context.WithoutCancel(ctx), f)
 	return f
 }
 
@@ -136,9 +136,9 @@ func outcome(got obtained, err error) (string, int) {
 }
 
 // fly runs the command for f and records the outcome in the state.
-func (p *provider) fly(ctx context.Context, f *flight, background bool) {
+func (p *provider) fly(ctx context.Context, f *flight) {
 	defer p.background.Done()
-	if background {
+	if f.background {
 		p.logf(ctx, logging.Debug, "refreshing in the background")
 	}
 	got, err := p.obtain(ctx, f)
@@ -157,17 +157,13 @@ func (p *provider) fly(ctx context.Context, f *flight, background bool) {
 			p.scheduleIdle(p.st.set.refreshAt)
 		}
 	} else {
-		// A background run gets no Stdin (see fetch): if the command
-		// failed for want of the input it could not read, leave the next
-		// attempt to the run requests wait for in the last seconds, which
-		// gets it.
-		prompts := background && p.cfg.options.Stdin != nil
+		prompts := p.deferredToPrompt(f)
 		fellBack = p.st.failed(now, err, prompts)
 		switch {
 		case prompts:
 		case fellBack:
 			p.scheduleIdle(p.st.retryAt)
-		case background:
+		case f.background:
 			p.scheduleIdle(now.Add(p.cfg.options.MinRefreshInterval))
 		}
 	}
@@ -198,6 +194,15 @@ func (p *provider) fly(ctx context.Context, f *flight, background bool) {
 		p.logf(ctx, logging.Debug, "credentials %s expire at %s%s; next refresh at %s (ran %v)",
 			redact.AccessKeyID(creds.AccessKeyID), stamp(creds.Expires), note, stamp(set.refreshAt), dur.Round(time.Millisecond))
 	}
+}
+
+// deferredToPrompt reports whether the next attempt after f failed waits
+// for the run requests wait for in the last seconds before expiry: f ran
+// in the background, which gets no Stdin (see fetch), and Options.Stdin
+// is set, so the command may have failed for want of the input it could
+// not read, which that run gets.
+func (p *provider) deferredToPrompt(f *flight) bool {
+	return f.background && p.cfg.options.Stdin != nil
 }
 
 // obtain gets a set for f: from the host's shared entry when

@@ -138,7 +138,7 @@ func (p *provider) fetchShared(ctx context.Context, f *flight) (got obtained, er
 			defer p.mu.Unlock()
 			if err != nil {
 				runErr = err
-				return shared.Outcome{Failure: failureOf(err, now, p.st.failureUntil(now, f.background && p.cfg.options.Stdin != nil))}
+				return shared.Outcome{Failure: failureOf(err, now, p.st.failureUntil(now, p.deferredToPrompt(f)))}
 			}
 			got.dur, got.ran = dur, true
 			return shared.Outcome{Creds: creds, RefreshAt: p.st.refreshAt(creds, now)}
