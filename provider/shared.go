@@ -117,21 +117,17 @@ func (p *provider) fetchShared(ctx context.Context, f *flight) (got obtained, er
 		p.warnOnce(ctx, err)
 		return obtained{}, nil, false
 	}
-	start := p.clock()
 	var runErr error // the run's own typed error, when this process ran it
 	res, err := slot.Obtain(ctx, shared.Request{
-		Now:      p.clock,
-		Deadline: start.Add(p.cfg.options.Timeout),
+		Now:     p.clock,
+		Timeout: p.cfg.options.Timeout,
 		Usable: func(e *shared.Entry, now time.Time) bool {
 			if f.replacing != nil && e.Generation == f.replacing.gen {
 				return false // the very set this run is to replace
 			}
 			return !e.Creds.CanExpire || now.Before(blockFrom(e.Creds, e.FetchedAt))
 		},
-		Run: func(ctx context.Context, deadline time.Time) shared.Outcome {
-			// The wait for the lock counts toward Timeout; the run gets
-			// what is left, and at least half of it.
-			timeout := max(time.Until(deadline), p.cfg.options.Timeout/2)
+		Run: func(ctx context.Context, timeout time.Duration) shared.Outcome {
 			creds, dur, err := p.fetch(ctx, f.background, timeout)
 			now := p.clock()
 			p.mu.Lock()

@@ -184,8 +184,8 @@ func (a app) serve(ctx context.Context, t target, o cacheOptions, stdout, stderr
 	}
 
 	var ranErr error
-	e, shareErr := a.obtain(ctx, t, cmd, o, func(ctx context.Context, deadline time.Time) shared.Outcome {
-		out, err := run(ctx, max(time.Until(deadline), o.timeout/2))
+	e, shareErr := a.obtain(ctx, t, cmd, o, func(ctx context.Context, timeout time.Duration) shared.Outcome {
+		out, err := run(ctx, timeout)
 		ranErr = err
 		return out
 	})
@@ -215,15 +215,15 @@ func (a app) serve(ctx context.Context, t target, o cacheOptions, stdout, stderr
 const failureBackoff = 2 * time.Second
 
 // obtain answers from the host's entry in dir.
-func (a app) obtain(ctx context.Context, t target, cmd execjson.Command, o cacheOptions, run func(context.Context, time.Time) shared.Outcome) (*shared.Entry, error) {
+func (a app) obtain(ctx context.Context, t target, cmd execjson.Command, o cacheOptions, run func(context.Context, time.Duration) shared.Outcome) (*shared.Entry, error) {
 	st, err := shared.Open(o.dir)
 	if err != nil {
 		return nil, err
 	}
 	slot := st.Slot(shared.NewIdentity(t.shell, t.args, "", nil), cmd.Program(), provider.ProviderName)
 	res, err := slot.Obtain(ctx, shared.Request{
-		Now:      a.now,
-		Deadline: a.now().Add(o.timeout),
+		Now:     a.now,
+		Timeout: o.timeout,
 		Usable: func(e *shared.Entry, now time.Time) bool {
 			// Served until the moment drawn when it was fetched, and never
 			// inside the consumers' window when its life allows.

@@ -14,14 +14,15 @@ import (
 type Request struct {
 	// Now reads the wall clock.
 	Now func() time.Time
-	// Deadline bounds the wait for the lock and the run together.
-	Deadline time.Time
+	// Timeout bounds the wait for the lock and the run together.
+	Timeout time.Duration
 	// Usable reports whether e, read at now, serves the request without a
 	// run. It is called with entries whose set is neither withdrawn nor
 	// expired.
 	Usable func(e *Entry, now time.Time) bool
-	// Run runs the command with what is left before Deadline.
-	Run func(ctx context.Context, deadline time.Time) Outcome
+	// Run runs the command within timeout: what is left of Timeout after
+	// the wait for the lock, and at least half of Timeout.
+	Run func(ctx context.Context, timeout time.Duration) Outcome
 	// Rejected: the run is to replace a set that a service rejected, so the
 	// host's rejection backoff applies to it.
 	Rejected bool
@@ -65,7 +66,7 @@ const rejectionsForget = 10 * time.Minute
 // failure it recorded.
 //
 // An error means the slot could not be used (an unsafe file, a
-// filesystem without locks, a lock wait past Deadline): the caller runs
+// filesystem without locks, a lock wait past Timeout): the caller runs
 // the command itself, unshared.
 func (sl *Slot) Obtain(ctx context.Context, r Request) (Result, error) {
 	if e, err := sl.Read(); err != nil {
@@ -74,8 +75,9 @@ func (sl *Slot) Obtain(ctx context.Context, r Request) (Result, error) {
 		return Result{Entry: e}, nil
 	}
 	start := time.Now()
+	deadline := r.Now().Add(r.Timeout)
 	var written *Entry // what another process wrote while this one waited
-	l, err := sl.lockOr(ctx, r.Deadline, func() bool {
+	l, err := sl.lockOr(ctx, deadline, func() bool {
 		e, err := sl.Read()
 		if err == nil && usable(e, r) {
 			written = e
@@ -115,7 +117,7 @@ func (sl *Slot) Obtain(ctx context.Context, r Request) (Result, error) {
 	// A run that replaces a withdrawn set replaces a rejected one, whoever
 	// asks for it: the host's rejection backoff counts it.
 	rejected := r.Rejected || e != nil && e.Withdrawn && e.Creds.HasKeys()
-	out := r.Run(ctx, r.Deadline)
+	out := r.Run(ctx, max(time.Until(deadline), r.Timeout/2))
 	now = r.Now()
 	next := &Entry{Program: sl.program}
 	if e != nil {

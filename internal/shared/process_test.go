@@ -31,10 +31,10 @@ func init() {
 		os.Exit(1)
 	}
 	res, err := s.Slot(shared.NewIdentity("broker", nil, "", nil), "broker", "test").Obtain(context.Background(), shared.Request{
-		Now:      time.Now,
-		Deadline: time.Now().Add(time.Minute),
-		Usable:   func(*shared.Entry, time.Time) bool { return true },
-		Run: func(context.Context, time.Time) shared.Outcome {
+		Now:     time.Now,
+		Timeout: time.Minute,
+		Usable:  func(*shared.Entry, time.Time) bool { return true },
+		Run: func(context.Context, time.Duration) shared.Outcome {
 			f, _ := os.OpenFile(os.Getenv("SHARED_RUNS"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 			fmt.Fprintln(f, os.Getpid())
 			f.Close()

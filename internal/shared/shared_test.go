@@ -278,10 +278,10 @@ func TestObtainRunsOnce(t *testing.T) {
 				return
 			}
 			res, err := s.Slot(id, "broker", "test").Obtain(context.Background(), shared.Request{
-				Now:      time.Now,
-				Deadline: time.Now().Add(time.Minute),
-				Usable:   func(*shared.Entry, time.Time) bool { return true },
-				Run: func(context.Context, time.Time) shared.Outcome {
+				Now:     time.Now,
+				Timeout: time.Minute,
+				Usable:  func(*shared.Entry, time.Time) bool { return true },
+				Run: func(context.Context, time.Duration) shared.Outcome {
 					runs.Add(1)
 					time.Sleep(100 * time.Millisecond)
 					return shared.Outcome{Creds: creds("AKIDONCE", time.Now().Add(time.Hour)), RefreshAt: time.Now().Add(30 * time.Minute)}
@@ -311,10 +311,10 @@ func TestObtainSharesFailures(t *testing.T) {
 	sl := store(t).Slot(shared.NewIdentity("broker", nil, "", nil), "broker", "test")
 	var runs int
 	req := shared.Request{
-		Now:      time.Now,
-		Deadline: time.Now().Add(time.Minute),
-		Usable:   func(*shared.Entry, time.Time) bool { return true },
-		Run: func(context.Context, time.Time) shared.Outcome {
+		Now:     time.Now,
+		Timeout: time.Minute,
+		Usable:  func(*shared.Entry, time.Time) bool { return true },
+		Run: func(context.Context, time.Duration) shared.Outcome {
 			runs++
 			return shared.Outcome{Failure: &shared.Failure{At: time.Now(), Until: time.Now().Add(time.Hour), ExitCode: 3, Stderr: "broker down"}}
 		},
