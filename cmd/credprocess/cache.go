@@ -397,15 +397,8 @@ func clearEntries(dir string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "credprocess cache: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(stdout, "removed %d %s from %s\n", n, plural(n, "entry", "entries"), dir)
+	fmt.Fprintf(stdout, "removed %s from %s\n", count(int64(n), "entry", "entries"), dir)
 	return exitOK
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
