@@ -73,13 +73,11 @@ func (a app) assume(ctx context.Context, profile string, chain profiles.Chain, c
 	}
 
 	source := aws.NewCredentialsCache(credentials.StaticCredentialsProvider{Value: creds})
-	// Any credentials keep the SDK from resolving the profile's chain,
-	// which would run the command again; each call gets its own below.
-	cfg, err := config.LoadDefaultConfig(ctx, func(o *config.LoadOptions) error {
-		*o = *lo
-		o.Credentials = source
-		return nil
-	})
+	// The config of every STS client below, loaded once; the credentials
+	// keep the SDK from resolving the profile's chain, which would run the
+	// command again.
+	client := profiles.NewSTS("check", lo)
+	cfg, err := client.Config(ctx, source)
 	if err != nil {
 		return fail(0, err)
 	}
@@ -87,7 +85,6 @@ func (a app) assume(ctx context.Context, profile string, chain profiles.Chain, c
 		return fail(0, fmt.Errorf("no region for STS: set region in profile %q or AWS_REGION (the SDK's chain fails the same way)", profile))
 	}
 
-	client := profiles.NewSTS("check", lo)
 	roles := chain.Roles()
 	for i, role := range roles {
 		got, err := client.AssumeRole(role, source).Retrieve(ctx)

@@ -43,24 +43,31 @@ func (s *STS) AssumeRole(profile *config.SharedConfig, source *aws.CredentialsCa
 	return &assumeRole{profile: profile, source: source, sts: s}
 }
 
-// client returns an STS client that signs with creds, configured as the
-// loaded config would configure it: region, endpoint, HTTP client, retryer
-// and API options, the middleware included.
-func (s *STS) client(ctx context.Context, creds *aws.CredentialsCache) (*sts.Client, error) {
+// Config returns the config the STS clients are made from, loaded once
+// from the load options with creds as its credentials: any cache keeps the
+// SDK from resolving the profile's chain again for it, and each client
+// gets its own credentials.
+func (s *STS) Config(ctx context.Context, creds *aws.CredentialsCache) (aws.Config, error) {
 	s.once.Do(func() {
 		final := *s.options
-		// Any cache keeps the SDK from resolving the profile's chain again
-		// for this config; each hop's client gets its own source below.
 		final.Credentials = creds
 		s.cfg, s.err = config.LoadDefaultConfig(ctx, func(lo *config.LoadOptions) error {
 			*lo = final
 			return nil
 		})
 	})
-	if s.err != nil {
-		return nil, fmt.Errorf("%s: configure the STS client for AssumeRole: %w", s.prefix, s.err)
+	return s.cfg, s.err
+}
+
+// client returns an STS client that signs with creds, configured as the
+// loaded config would configure it: region, endpoint, HTTP client, retryer
+// and API options, the middleware included.
+func (s *STS) client(ctx context.Context, creds *aws.CredentialsCache) (*sts.Client, error) {
+	cfg, err := s.Config(ctx, creds)
+	if err != nil {
+		return nil, fmt.Errorf("%s: configure the STS client for AssumeRole: %w", s.prefix, err)
 	}
-	return sts.NewFromConfig(s.cfg, func(so *sts.Options) { so.Credentials = creds }), nil
+	return sts.NewFromConfig(cfg, func(so *sts.Options) { so.Credentials = creds }), nil
 }
 
 // assumeRole assumes the role of one profile in a source_profile chain with
