@@ -29,6 +29,9 @@ const contractWindow = time.Nanosecond
 // errContract is what a failing probe returns.
 var errContract = errors.New("probe: run failed")
 
+// contractFails is the Retrieve of a probe whose run fails.
+func contractFails(context.Context) (aws.Credentials, error) { return aws.Credentials{}, errContract }
+
 // contractKey carries a value through a caller's context.
 type contractKey struct{}
 
@@ -159,16 +162,6 @@ func contractCache(p *contractProbe, window time.Duration) *aws.CredentialsCache
 	return aws.NewCredentialsCache(p, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = window })
 }
 
-// contractRetrieve calls c.Retrieve and fails the test on an error.
-func contractRetrieve(t *testing.T, c *aws.CredentialsCache) aws.Credentials {
-	t.Helper()
-	got, err := c.Retrieve(t.Context())
-	if err != nil {
-		t.Fatalf("CredentialsCache.Retrieve() error = %v", err)
-	}
-	return got
-}
-
 // contractGate makes a probe's Retrieve block until it is opened.
 type contractGate chan struct{}
 
@@ -206,7 +199,7 @@ func TestSDKContractRetrieveOnlyWhenDue(t *testing.T) {
 					return contractSet("AKIDPROBE", exp), nil
 				}}
 				c := contractCache(p, contractWindow)
-				contractRetrieve(t, c)
+				mustRetrieve(t, c)
 				if got := p.count("Retrieve"); got != 1 {
 					t.Fatalf("%s: Retrieve calls after the first CredentialsCache.Retrieve = %d; want 1", assumption, got)
 				}
@@ -214,8 +207,8 @@ func TestSDKContractRetrieveOnlyWhenDue(t *testing.T) {
 				if tt.invalidate {
 					c.Invalidate()
 				}
-				contractRetrieve(t, c)
-				contractRetrieve(t, c)
+				mustRetrieve(t, c)
+				mustRetrieve(t, c)
 				if got := p.count("Retrieve") - 1; got != tt.want {
 					t.Errorf("%s: Retrieve calls after %v = %d; want %d", assumption, tt.wait, got, tt.want)
 				}
@@ -241,7 +234,7 @@ func TestSDKContractConcurrentCallersShareOneRetrieve(t *testing.T) {
 				c := contractCache(p, contractWindow)
 				base := 0
 				if tt.held {
-					contractRetrieve(t, c)
+					mustRetrieve(t, c)
 					time.Sleep(time.Hour)
 					base = 1
 				}
@@ -332,7 +325,7 @@ func TestSDKContractRetrieveContextIsDetached(t *testing.T) {
 
 				close(open)
 				synctest.Wait() // the refresh stored its result
-				if got := contractRetrieve(t, c).AccessKeyID; got != "AKIDDETACHED" {
+				if got := mustRetrieve(t, c).AccessKeyID; got != "AKIDDETACHED" {
 					t.Errorf("%s: AccessKeyID after the abandoned refresh = %q; want %q", assumption, got, "AKIDDETACHED")
 				}
 				if n := p.count("Retrieve"); n != 1 {
@@ -380,17 +373,17 @@ func TestSDKContractAdjustExpiresByOncePerSet(t *testing.T) {
 				}}
 				c := contractCache(p, tt.window)
 				for range 3 {
-					contractRetrieve(t, c)
+					mustRetrieve(t, c)
 				}
 				time.Sleep(time.Minute)
-				contractRetrieve(t, c)
+				mustRetrieve(t, c)
 				if tt.life > 0 {
 					time.Sleep(tt.life)
 				} else {
 					c.Invalidate()
 				}
 				for range 3 {
-					contractRetrieve(t, c)
+					mustRetrieve(t, c)
 				}
 				if diff := cmp.Diff(tt.want, p.log()); diff != "" {
 					t.Errorf("%s: calls (-want +got):\n%s", assumption, diff)
@@ -413,7 +406,7 @@ func TestSDKContractAdjustedExpiresIsWhatTheCacheHolds(t *testing.T) {
 			},
 		}
 		c := contractCache(p, contractWindow)
-		got := contractRetrieve(t, c)
+		got := mustRetrieve(t, c)
 		p.mu.Lock()
 		adjusted := contractViews(p.adjusted)
 		p.mu.Unlock()
@@ -427,12 +420,12 @@ func TestSDKContractAdjustedExpiresIsWhatTheCacheHolds(t *testing.T) {
 		}
 
 		time.Sleep(10*time.Minute - time.Nanosecond)
-		contractRetrieve(t, c)
+		mustRetrieve(t, c)
 		if n := p.count("Retrieve"); n != 1 {
 			t.Errorf("%s: Retrieve calls a nanosecond before the adjusted Expires = %d; want 1", assumption, n)
 		}
 		time.Sleep(time.Nanosecond)
-		contractRetrieve(t, c)
+		mustRetrieve(t, c)
 		if n := p.count("Retrieve"); n != 2 {
 			t.Errorf("%s: Retrieve calls at the adjusted Expires, 50 minutes before the fetched one = %d; want 2", assumption, n)
 		}
@@ -482,13 +475,13 @@ func TestSDKContractHandleFailToRefresh(t *testing.T) {
 					p.retrieve = func(context.Context) (aws.Credentials, error) {
 						return contractSet("AKIDHELD", time.Now().Add(time.Minute)), nil
 					}
-					held = contractRetrieve(t, c)
+					held = mustRetrieve(t, c)
 				}
 				time.Sleep(tt.wait)
 				if tt.invalid {
 					c.Invalidate()
 				}
-				p.retrieve = func(context.Context) (aws.Credentials, error) { return aws.Credentials{}, errContract }
+				p.retrieve = contractFails
 				fallback := contractSet("AKIDFALLBACK", time.Now().Add(5*time.Minute))
 				p.fallback = func(context.Context, aws.Credentials, error) (aws.Credentials, error) { return fallback, nil }
 
@@ -540,9 +533,9 @@ func TestSDKContractFailureReachesTheCaller(t *testing.T) {
 		p.retrieve = func(context.Context) (aws.Credentials, error) {
 			return contractSet("AKIDHELD", time.Now().Add(time.Minute)), nil
 		}
-		contractRetrieve(t, c)
+		mustRetrieve(t, c)
 		time.Sleep(time.Minute)
-		p.retrieve = func(context.Context) (aws.Credentials, error) { return aws.Credentials{}, errContract }
+		p.retrieve = contractFails
 
 		for i := range 3 {
 			got, err := c.Retrieve(t.Context())
@@ -578,7 +571,7 @@ func TestSDKContractInvalidateDuringRefresh(t *testing.T) {
 				c := contractCache(p, contractWindow)
 				base := 0
 				if tt.held {
-					contractRetrieve(t, c)
+					mustRetrieve(t, c)
 					time.Sleep(time.Hour)
 					base = 1
 				}
@@ -598,7 +591,7 @@ func TestSDKContractInvalidateDuringRefresh(t *testing.T) {
 				if got := (<-done).AccessKeyID; got != "AKIDINFLIGHT" {
 					t.Errorf("%s: the waiting caller got AccessKeyID %q; want %q", assumption, got, "AKIDINFLIGHT")
 				}
-				if got := contractRetrieve(t, c).AccessKeyID; got != "AKIDINFLIGHT" {
+				if got := mustRetrieve(t, c).AccessKeyID; got != "AKIDINFLIGHT" {
 					t.Errorf("%s: AccessKeyID after the refresh = %q; want %q", assumption, got, "AKIDINFLIGHT")
 				}
 				if n := p.count("Retrieve") - base; n != 1 {
@@ -658,9 +651,9 @@ func TestSDKContractLegacyPathForProcessSources(t *testing.T) {
 						return contractSet("AKIDPROBE", time.Now().Add(2*time.Hour)), nil
 					}}
 					c := contractCache(p, 0)
-					contractRetrieve(t, c)
+					mustRetrieve(t, c)
 					time.Sleep(2*time.Hour - time.Nanosecond)
-					contractRetrieve(t, c)
+					mustRetrieve(t, c)
 					if n := p.count("Retrieve"); n != 1 {
 						t.Errorf("%s: Retrieve calls a nanosecond before a 2-hour set expires = %d; want 1", assumption, n)
 					}
@@ -670,7 +663,7 @@ func TestSDKContractLegacyPathForProcessSources(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					p := &contractProbe{sources: src.sources}
 					c := contractCache(p, contractWindow)
-					contractRetrieve(t, c)
+					mustRetrieve(t, c)
 					if diff := cmp.Diff([]string{"Retrieve", "AdjustExpiresBy"}, p.log()); diff != "" {
 						t.Errorf("%s: calls (-want +got):\n%s", assumption, diff)
 					}
@@ -680,9 +673,9 @@ func TestSDKContractLegacyPathForProcessSources(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					p := &contractProbe{sources: src.sources}
 					c := contractCache(p, contractWindow)
-					contractRetrieve(t, c)
+					mustRetrieve(t, c)
 					time.Sleep(time.Hour)
-					p.retrieve = func(context.Context) (aws.Credentials, error) { return aws.Credentials{}, errContract }
+					p.retrieve = contractFails
 					for range 2 {
 						if _, err := c.Retrieve(t.Context()); !errors.Is(err, errContract) {
 							t.Errorf("%s: CredentialsCache.Retrieve() after a failed refresh error = %v; want %v, not the expired set", assumption, err, errContract)
@@ -702,9 +695,9 @@ func TestSDKContractLegacyPathForProcessSources(t *testing.T) {
 					if !ok {
 						t.Skip("this SDK's aws.CredentialsCache has no InvalidateCredentials")
 					}
-					held := contractRetrieve(t, c)
+					held := mustRetrieve(t, c)
 					r.InvalidateCredentials(held)
-					p.retrieve = func(context.Context) (aws.Credentials, error) { return aws.Credentials{}, errContract }
+					p.retrieve = contractFails
 					if _, err := c.Retrieve(t.Context()); !errors.Is(err, errContract) {
 						t.Errorf("%s: CredentialsCache.Retrieve() after InvalidateCredentials and a failed refresh error = %v; want %v, not the rejected set", assumption, err, errContract)
 					}
