@@ -22,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go/logging"
 
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
@@ -319,13 +318,6 @@ func TestREADMEGoBlocks(t *testing.T) {
 	}
 }
 
-// logs collects an SDK client's log lines.
-type logs struct{ bytes.Buffer }
-
-func (l *logs) Logf(_ logging.Classification, format string, v ...any) {
-	fmt.Fprintf(&l.Buffer, format+"\n", v...)
-}
-
 // TestREADMELogModesPrintSecrets checks what the README says of the SDK's
 // own wire logging: LogSigning and LogRequest print the session token but
 // not the secret key, and LogResponseWithBody prints the secret key and
@@ -339,7 +331,7 @@ func TestREADMELogModesPrintSecrets(t *testing.T) {
 	srv := awstest.New()
 	defer srv.Close()
 	srv.Allow(key, secret, token)
-	client := func(mode aws.ClientLogMode, l *logs) *sts.Client {
+	client := func(mode aws.ClientLogMode, l *logRecorder) *sts.Client {
 		return sts.NewFromConfig(aws.Config{
 			Region:        awstest.Region,
 			Credentials:   credentials.NewStaticCredentialsProvider(key, secret, token),
@@ -355,29 +347,31 @@ func TestREADMELogModesPrintSecrets(t *testing.T) {
 		name string
 		mode aws.ClientLogMode
 	}{{"LogSigning", aws.LogSigning}, {"LogRequest", aws.LogRequest}} {
-		var l logs
-		if _, err := client(mode.mode, &l).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		l := &logRecorder{}
+		if _, err := client(mode.mode, l).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(l.String(), token) {
-			t.Errorf("%s does not log the session token; the README says it does:\n%s", mode.name, &l)
+		logged := strings.Join(l.all(), "\n")
+		if !strings.Contains(logged, token) {
+			t.Errorf("%s does not log the session token; the README says it does:\n%s", mode.name, logged)
 		}
-		if strings.Contains(l.String(), secret) {
-			t.Errorf("%s logs the secret key; the README says it does not:\n%s", mode.name, &l)
+		if strings.Contains(logged, secret) {
+			t.Errorf("%s logs the secret key; the README says it does not:\n%s", mode.name, logged)
 		}
 	}
 
-	var l logs
-	out, err := client(aws.LogResponseWithBody, &l).AssumeRole(ctx, &sts.AssumeRoleInput{
+	l := &logRecorder{}
+	out, err := client(aws.LogResponseWithBody, l).AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn:         aws.String("arn:aws:iam::" + awstest.AccountID + ":role/app"),
 		RoleSessionName: aws.String("readme"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	logged := strings.Join(l.all(), "\n")
 	for _, s := range []string{aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken)} {
-		if !strings.Contains(l.String(), s) {
-			t.Errorf("LogResponseWithBody does not log the secret key and token AssumeRole returned; the README says it does:\n%s", &l)
+		if !strings.Contains(logged, s) {
+			t.Errorf("LogResponseWithBody does not log the secret key and token AssumeRole returned; the README says it does:\n%s", logged)
 		}
 	}
 }
