@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"go/format"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -153,26 +152,6 @@ func servedEndpoint(t *testing.T, r *bufio.Reader) (addr string, pid int) {
 	return addr, pid
 }
 
-// waitPortFree waits until nothing accepts connections on addr and it can
-// be listened on again.
-func waitPortFree(t *testing.T, addr string, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-		} else if l, err := net.Listen("tcp", addr); err == nil {
-			l.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s still in use %v after the endpoint was stopped", addr, within)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestREADMEServeStops starts the endpoint as "Try it locally" says, stops
 // it as it says, and checks that the port is free again: the built program
 // stopped with Ctrl-C or `kill PID`, and `go run` killed by its own process
@@ -248,7 +227,7 @@ func TestREADMEServeStops(t *testing.T) {
 			if err := cmd.Wait(); err != nil {
 				t.Errorf("%s stopped with %v: %v; want exit status 0", serve, tt.sig, err)
 			}
-			waitPortFree(t, listening, time.Second)
+			proctest.PortFree(t, listening, time.Second)
 		})
 	}
 	t.Run("go run killed", func(t *testing.T) {
@@ -260,7 +239,7 @@ func TestREADMEServeStops(t *testing.T) {
 		// The endpoint notices that go run is gone and exits: wait for
 		// that, within proctest.Grace, then the port is free at once.
 		proctest.ProcessGone(t, pid)
-		waitPortFree(t, listening, time.Second)
+		proctest.PortFree(t, listening, time.Second)
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -26,6 +25,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seed-dcc28122/credprocess/internal/awstest"
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 // The test binary is the demo when DEMO_MAIN is set (os/exec's helper
@@ -191,29 +191,6 @@ func startServe(t *testing.T, cmd *exec.Cmd) *endpoint {
 	return &endpoint{cmd: cmd, url: f[1], stdout: r, addr: u.Host}
 }
 
-// waitFree waits until nothing accepts connections on addr and the address
-// can be listened on again.
-func waitFree(t *testing.T, addr string, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err != nil {
-			l, err := net.Listen("tcp", addr)
-			if err == nil {
-				l.Close()
-				return
-			}
-		} else {
-			c.Close()
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s still in use %v after the endpoint was stopped", addr, within)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestServeAnswers calls the endpoint with real clients signed by the key
 // its help gives: ListBuckets finds the bucket demo.
 func TestServeAnswers(t *testing.T) {
@@ -310,7 +287,7 @@ func TestServeStops(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatalf("demo serve still runs 5s after %v", sig)
 			}
-			waitFree(t, ep.addr, time.Second)
+			proctest.PortFree(t, ep.addr, time.Second)
 		})
 	}
 }
@@ -337,7 +314,7 @@ func TestServeExitsWithParent(t *testing.T) {
 		t.Fatal(err)
 	}
 	ep.cmd.Wait()
-	waitFree(t, ep.addr, 5*time.Second)
+	proctest.PortFree(t, ep.addr, 5*time.Second)
 }
 
 // TestDemoRemovesTempDirsWhenStopped stops the demo partway with the

@@ -1,8 +1,9 @@
 // Package proctest is what tests share to watch the commands they run as
 // credential_process producers: whether a command left a process behind,
 // how many times it ran ([Runs]), on Unix a terminal to run it on
-// ([StartOnTerminal]), and what it may print to stderr that must be
-// scrubbed ([LabelledSecrets]).
+// ([StartOnTerminal]), what it may print to stderr that must be scrubbed
+// ([LabelledSecrets]), and whether a stopped endpoint let go of its port
+// ([PortFree]).
 //
 // A credential_process command runs in a process group of its own, led by
 // the process that was started, so the group's id is that process's pid.
