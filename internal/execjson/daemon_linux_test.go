@@ -53,7 +53,7 @@ func TestTimeoutLeavesSetsidDaemon(t *testing.T) {
 	exe := proctest.CopySelf(t, dir, "producer")
 	_, err := Run(context.Background(), Command{
 		Args:    []string{exe},
-		Env:     append(os.Environ(), daemonEnv+"=1", "PIDFILE="+pidfile, "GORACE=atexit_sleep_ms=0"),
+		Env:     append(os.Environ(), daemonEnv+"=1", "PIDFILE="+pidfile, quickExit),
 		Timeout: 2 * time.Second, MaxOutput: 1 << 20,
 	})
 	if pe, ok := err.(*RunError); !ok || !pe.Timeout() {

@@ -64,7 +64,7 @@ func TestTimeoutEndsNestedTree(t *testing.T) {
 	dir := tempDir(t)
 	inner := filepath.Join(dir, "inner.pid")
 	exe := proctest.CopySelf(t, dir, "broker")
-	env := append(os.Environ(), brokerEnv+"=1", "GORACE=atexit_sleep_ms=0")
+	env := append(os.Environ(), brokerEnv+"=1", quickExit)
 	timeout := 2 * time.Second
 	switch runtime.GOOS {
 	case "linux":

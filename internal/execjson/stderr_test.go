@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -16,8 +17,7 @@ import (
 
 // secretDocument is a credential_process document holding the planted
 // secrets.
-const secretDocument = `{"Version":1,"AccessKeyId":"AKIDEXAMPLE1234","SecretAccessKey":"` + plantedSecret +
-	`","SessionToken":"` + plantedToken + `","Expiration":"2030-01-01T00:00:00Z"}`
+var secretDocument = validJSON(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 
 // leaks returns a piece of the secret s, any six bytes of it, that text
 // shows.
