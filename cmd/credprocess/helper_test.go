@@ -46,13 +46,24 @@ func init() {
 // environment of the test (and of the commands check runs).
 func helper(t *testing.T, mode string, env ...string) string {
 	t.Helper()
+	exe := self(t, checkHelperEnv, mode)
+	for i := 0; i+1 < len(env); i += 2 {
+		t.Setenv(checkHelperEnv+"_"+env[i], env[i+1])
+	}
+	return exe
+}
+
+// self returns the test binary, with the environment of the test (and of
+// the commands check runs) set to env, given as NAME, value pairs, which
+// pick the producer the binary is.
+func self(t *testing.T, env ...string) string {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(checkHelperEnv, mode)
 	for i := 0; i+1 < len(env); i += 2 {
-		t.Setenv(checkHelperEnv+"_"+env[i], env[i+1])
+		t.Setenv(env[i], env[i+1])
 	}
 	// A race-enabled binary otherwise sleeps a second before it exits.
 	t.Setenv("GORACE", "atexit_sleep_ms=0")

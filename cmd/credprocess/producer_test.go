@@ -113,14 +113,7 @@ func produce(args []string) int {
 // runs.
 func producer(t *testing.T) string {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(producerEnv, "1")
-	// A race-enabled binary otherwise sleeps a second before it exits.
-	t.Setenv("GORACE", "atexit_sleep_ms=0")
-	return exe
+	return self(t, producerEnv, "1")
 }
 
 // quoted is path as one word of a command line that sh and cmd.exe read

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -12,52 +11,26 @@ import (
 	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
-// labelledEnv makes the test binary a producer that writes form number
-// $CHECK_LABELLED of proctest.LabelledSecrets (curl -v, aws --debug, STS's
-// XML, presigned URLs) to stderr and exits with $CHECK_LABELLED_STATUS:
-// with 0 it prints credentials on stdout, with any other status nothing.
-// It is read in init, so that the other tests need no TestMain.
-const labelledEnv = "CHECK_LABELLED"
-
-func init() {
-	form := os.Getenv(labelledEnv)
-	if form == "" {
-		return
-	}
-	forms := proctest.LabelledSecrets(plantedSecret, plantedToken)
-	i, err := strconv.Atoi(form)
-	if err != nil || i < 0 || i >= len(forms) {
-		fmt.Fprintf(os.Stderr, "no labelled form %q\n", form)
-		os.Exit(2)
-	}
-	os.Stderr.WriteString(forms[i].Text)
-	status, _ := strconv.Atoi(os.Getenv(labelledEnv + "_STATUS"))
-	if status == 0 {
-		fmt.Printf(`{"Version":1,"AccessKeyId":"ASIAPRODUCERKEY12345","SecretAccessKey":%q,"SessionToken":%q}`+"\n",
-			plantedSecret, plantedToken)
-	}
-	os.Exit(status)
-}
-
 // TestCheckLabelledSecrets runs producers that print their secrets to
 // stderr under the labels of the tools they shell out to, with and without
 // credentials on stdout: neither report format may show any piece of a
 // secret, and the report shows where one was.
 func TestCheckLabelledSecrets(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A race-enabled binary otherwise sleeps a second before it exits.
-	t.Setenv("GORACE", "atexit_sleep_ms=0")
-	for i, l := range proctest.LabelledSecrets(plantedSecret, plantedToken) {
-		for _, status := range []string{"0", "1"} {
-			t.Run(l.Name+", exit "+status, func(t *testing.T) {
-				t.Setenv(labelledEnv, strconv.Itoa(i))
-				t.Setenv(labelledEnv+"_STATUS", status)
+	doc := fmt.Sprintf(`{"Version":1,"AccessKeyId":"ASIAPRODUCERKEY12345","SecretAccessKey":%q,"SessionToken":%q}`+"\n",
+		plantedSecret, plantedToken)
+	for _, l := range proctest.LabelledSecrets(plantedSecret, plantedToken) {
+		for _, status := range []int{0, 1} {
+			t.Run(fmt.Sprintf("%s, exit %d", l.Name, status), func(t *testing.T) {
+				// With 0 the producer prints credentials on stdout, with 1
+				// nothing.
+				stdout := doc
+				if status != 0 {
+					stdout = ""
+				}
+				exe := printing(t, stdout, l.Text, status)
 				for _, format := range [][]string{nil, {"--json"}} {
 					stdout, stderr, code := cli(t, append(append([]string{"check"}, format...), "--", exe)...)
-					if want := map[string]int{"0": exitOK, "1": exitFail}[status]; code != want {
+					if want := map[int]int{0: exitOK, 1: exitFail}[status]; code != want {
 						t.Errorf("check %s: status %d; want %d:\n%s%s", format, code, want, stdout, stderr)
 					}
 					if piece := secretPiece(stdout + stderr); piece != "" {

@@ -45,17 +45,7 @@ func printer(t *testing.T, name, stdout, stderr string, status int) string {
 // print stdout and stderr and exit with status.
 func printing(t *testing.T, stdout, stderr string, status int) string {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(printEnv, "1")
-	t.Setenv(printEnv+"_STDOUT", stdout)
-	t.Setenv(printEnv+"_STDERR", stderr)
-	t.Setenv(printEnv+"_STATUS", strconv.Itoa(status))
-	// A race-enabled binary otherwise sleeps a second before it exits.
-	t.Setenv("GORACE", "atexit_sleep_ms=0")
-	return exe
+	return self(t, printEnv, "1", printEnv+"_STDOUT", stdout, printEnv+"_STDERR", stderr, printEnv+"_STATUS", strconv.Itoa(status))
 }
 
 // forgery is what a producer writes to make a failed check look passed on
