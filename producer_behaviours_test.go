@@ -135,8 +135,12 @@ func appendLine(path, line string) error {
 // nextRun appends a line to path for this run (the time and the parent's
 // pid, for reading a failure) and returns the run's number, the lines
 // counted. A lock directory beside path keeps concurrent runs from taking
-// the same number; proctest.Runs reads the count.
+// the same number; proctest.Runs reads the count. An empty path, a
+// behaviour's -count left out, counts nothing.
 func nextRun(path string) (int, error) {
+	if path == "" {
+		return 0, nil
+	}
 	lock := path + ".lock"
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
 		err := os.Mkdir(lock, 0o700)
@@ -205,10 +209,8 @@ func printSet(args []string) int {
 	}); !ok {
 		return 2
 	}
-	if count != "" {
-		if _, err := nextRun(count); err != nil {
-			return failed(err)
-		}
+	if _, err := nextRun(count); err != nil {
+		return failed(err)
 	}
 	if longer != "" {
 		if _, err := os.Stat(longer); err == nil {
@@ -264,10 +266,8 @@ func fixed(args []string) int {
 	}); !ok {
 		return 2
 	}
-	if count != "" {
-		if _, err := nextRun(count); err != nil {
-			return failed(err)
-		}
+	if _, err := nextRun(count); err != nil {
+		return failed(err)
 	}
 	time.Sleep(delay)
 	return emit(key, key+"-secret", "", time.Time{})
@@ -285,10 +285,8 @@ func fail(args []string) int {
 	}); !ok {
 		return 2
 	}
-	if count != "" {
-		if _, err := nextRun(count); err != nil {
-			return failed(err)
-		}
+	if _, err := nextRun(count); err != nil {
+		return failed(err)
 	}
 	time.Sleep(delay)
 	fmt.Fprintln(os.Stderr, stderr)

@@ -33,10 +33,8 @@ func hang(args []string) int {
 	}); !ok {
 		return 2
 	}
-	if count != "" {
-		if _, err := nextRun(count); err != nil {
-			return failed(err)
-		}
+	if _, err := nextRun(count); err != nil {
+		return failed(err)
 	}
 	if child {
 		c := startChild("hang", "-for", d.String())
@@ -182,13 +180,9 @@ func echoAtBehaviour(args []string) int {
 		return failed(err)
 	}
 	ok := okJSON()
-	if state != "-" {
-		ran := filepath.Join(state, "ran")
-		if _, err := os.Stat(ran); errors.Is(err, fs.ErrNotExist) {
-			os.WriteFile(ran, nil, 0o600) //nolint:errcheck // a second success shows in the test
-			os.Stdout.Write(ok)           //nolint:errcheck // the reader checks the output
-			return 0
-		}
+	if firstRun(state) {
+		os.Stdout.Write(ok) //nolint:errcheck // the reader checks the output
+		return 0
 	}
 	// doc is ok.json with its secrets written as form says.
 	doc := func(form string) []byte {
@@ -228,14 +222,10 @@ func labelled(args []string) int {
 	}); !ok {
 		return 2
 	}
-	if state != "-" {
-		ran := filepath.Join(state, "ran")
-		if _, err := os.Stat(ran); errors.Is(err, fs.ErrNotExist) {
-			os.WriteFile(ran, nil, 0o600) //nolint:errcheck // a second success shows in the test
-			fmt.Printf(`{"Version":1,"AccessKeyId":"AKIDFAULTOK","SecretAccessKey":%q,"SessionToken":%q,"Expiration":"2099-01-01T00:00:00Z"}`+"\n",
-				faultSecret, faultToken)
-			return 0
-		}
+	if firstRun(state) {
+		fmt.Printf(`{"Version":1,"AccessKeyId":"AKIDFAULTOK","SecretAccessKey":%q,"SessionToken":%q,"Expiration":"2099-01-01T00:00:00Z"}`+"\n",
+			faultSecret, faultToken)
+		return 0
 	}
 	forms := proctest.LabelledSecrets(faultSecret, faultToken)
 	if form < 0 || form >= len(forms) {
@@ -244,4 +234,19 @@ func labelled(args []string) int {
 	}
 	os.Stderr.WriteString(forms[form].Text) //nolint:errcheck // the reader checks the output
 	return 1
+}
+
+// firstRun reports whether this is the first run recorded in the directory
+// state ("-" for none), and records it: a behaviour that succeeds once
+// before it fails.
+func firstRun(state string) bool {
+	if state == "-" {
+		return false
+	}
+	ran := filepath.Join(state, "ran")
+	if _, err := os.Stat(ran); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	os.WriteFile(ran, nil, 0o600) //nolint:errcheck // a second success shows in the test
+	return true
 }
