@@ -185,10 +185,17 @@ func (tm *Terminal) Answer(t testing.TB, prompt, keys string) time.Duration {
 	tm.WaitFor(t, prompt)
 	typed := time.Now()
 	tm.Type(t, keys)
-	if err := tm.Wait(t); err != nil {
-		t.Fatalf("driver: %v; terminal showed %q", err, tm.Output())
-	}
+	tm.Exited(t)
 	return time.Since(typed)
+}
+
+// Exited waits for the child to exit, failing t if it exits with an
+// error.
+func (tm *Terminal) Exited(t testing.TB) {
+	t.Helper()
+	if err := tm.Wait(t); err != nil {
+		t.Fatalf("process on the terminal: %v; the terminal showed %q", err, tm.Output())
+	}
 }
 
 // Output returns everything the terminal has shown so far.

@@ -172,9 +172,7 @@ func TestRunTerminalInterrupt(t *testing.T) {
 			pgid := proctest.ReadPID(t, pidfile)
 			typed := time.Now()
 			term.Type(t, "12\x03")
-			if err := term.Wait(t); err != nil {
-				t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
-			}
+			term.Exited(t)
 			sinceTyped := time.Since(typed)
 			r := proctest.DecodeReport(t, []byte(stdout.String()))
 			if !r.Interrupted || !r.GotSIGINT {
@@ -198,9 +196,7 @@ func TestRunTerminalTimeout(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	term, stdout, pidfile := startDriver(t, promptTTYNoEcho, timeout)
 	term.WaitFor(t, "Password: ")
-	if err := term.Wait(t); err != nil {
-		t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
-	}
+	term.Exited(t)
 	r := proctest.DecodeReport(t, []byte(stdout.String()))
 	if !strings.Contains(r.Err, "timed out after "+timeout.String()) {
 		t.Errorf("unanswered prompt: error %q; want a timeout", r.Err)
@@ -219,9 +215,7 @@ func TestRunTerminalOneAtATime(t *testing.T) {
 	term.Type(t, "111111\r")
 	term.WaitFor(t, "Enter MFA code: ")
 	term.Type(t, "222222\r")
-	if err := term.Wait(t); err != nil {
-		t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
-	}
+	term.Exited(t)
 	r := proctest.DecodeReport(t, []byte(stdout.String()))
 	if want := "AKIDEXAMPLE111111 AKIDEXAMPLE222222"; r.Err != "" || r.Value != want {
 		t.Errorf("two runs on a terminal = %q, %q; want %q, no error", r.Value, r.Err, want)
@@ -237,9 +231,7 @@ func TestRunTerminalFromBackground(t *testing.T) {
 	}
 	const timeout = 300 * time.Millisecond
 	term, stdout, pidfile := startDriver(t, promptStderr, timeout, ttyBackgroundEnv+"=1")
-	if err := term.Wait(t); err != nil {
-		t.Fatalf("driver: %v; terminal showed %q", err, term.Output())
-	}
+	term.Exited(t)
 	r := proctest.DecodeReport(t, []byte(stdout.String()))
 	if r.Value != "kept" || !strings.Contains(r.Err, "timed out after "+timeout.String()) {
 		t.Errorf("run from the background: terminal %q, error %q; want kept by the foreground job, a timeout", r.Value, r.Err)
