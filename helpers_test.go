@@ -144,14 +144,7 @@ func secretIn(s string) string {
 			return mark
 		}
 	}
-	for _, secret := range []string{faultSecret, faultToken} {
-		for i := 0; i+secretPiece <= len(secret); i++ {
-			if piece := secret[i : i+secretPiece]; strings.Contains(s, piece) {
-				return piece
-			}
-		}
-	}
-	return ""
+	return proctest.SecretPiece(s, secretPiece, faultSecret, faultToken)
 }
 
 // wrapped returns err and every error it wraps.

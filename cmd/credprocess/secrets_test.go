@@ -89,17 +89,10 @@ func TestCheckStderrSecrets(t *testing.T) {
 	}
 }
 
-// secretPiece returns the first ten bytes of the secret key or session
+// secretPiece returns a piece of ten bytes of the secret key or session
 // token that s holds, or "": a secret cut short is leaked all the same.
 func secretPiece(s string) string {
-	for _, secret := range []string{plantedSecret, plantedToken} {
-		for i := 0; i+10 <= len(secret); i++ {
-			if strings.Contains(s, secret[i:i+10]) {
-				return fmt.Sprint(secret[i : i+10])
-			}
-		}
-	}
-	return ""
+	return proctest.SecretPiece(s, 10, plantedSecret, plantedToken)
 }
 
 // TestCheckChainSecrets: the chain, the STS calls of --assume and their

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/seed-dcc28122/credprocess/internal/proctest"
 )
 
 // The tests of the excerpt itself are in internal/scrub; these run a
@@ -21,14 +23,7 @@ var secretDocument = validJSON(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 
 // leaks returns a piece of the secret s, any six bytes of it, that text
 // shows.
-func leaks(text, s string) string {
-	for i := 0; i+6 <= len(s); i++ {
-		if piece := s[i : i+6]; strings.Contains(text, piece) {
-			return piece
-		}
-	}
-	return ""
-}
+func leaks(text, s string) string { return proctest.SecretPiece(text, 6, s) }
 
 // TestRunScrubsAcrossCut is the producer that found the leak: it writes
 // 2040 bytes to stderr, then its document to both streams, then padding to

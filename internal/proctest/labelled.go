@@ -1,6 +1,9 @@
 package proctest
 
-import "net/url"
+import (
+	"net/url"
+	"strings"
+)
 
 // Labelled is stderr text in which a tool shows a secret under a label of
 // its own, whatever the producer's stdout holds.
@@ -51,4 +54,18 @@ func LabelledSecrets(secret, token string) []Labelled {
 		{"Go http.Header", "map[Authorization:[AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEKEY/20301126/us-east-1/sts/aws4_request] " +
 			"X-Amz-Security-Token:[" + token + "]]"},
 	}
+}
+
+// SecretPiece returns the first piece of n bytes of any of secrets that
+// text holds, or "": a secret cut short, or shown in part, leaks all the
+// same. The smaller n, the stricter the check.
+func SecretPiece(text string, n int, secrets ...string) string {
+	for _, s := range secrets {
+		for i := 0; i+n <= len(s); i++ {
+			if piece := s[i : i+n]; strings.Contains(text, piece) {
+				return piece
+			}
+		}
+	}
+	return ""
 }

@@ -50,17 +50,10 @@ func document(form func(string) string) string {
 // leaks returns a piece of the secret s that text shows: any six bytes of it
 // as decoded, or any twelve of it as written (two escapes' worth).
 func leaks(text, s, written string) string {
-	for _, w := range []struct {
-		s string
-		n int
-	}{{s, 6}, {written, 12}} {
-		for i := 0; i+w.n <= len(w.s); i++ {
-			if piece := w.s[i : i+w.n]; strings.Contains(text, piece) {
-				return piece
-			}
-		}
+	if piece := proctest.SecretPiece(text, 6, s); piece != "" {
+		return piece
 	}
-	return ""
+	return proctest.SecretPiece(text, 12, written)
 }
 
 // TestExcerptScrubsAcrossCuts writes a secret at every offset around each
