@@ -4,9 +4,7 @@ package proctest
 
 import (
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 )
 
 // Supported reports whether [LiveMembers] can see process groups here.
@@ -23,18 +21,8 @@ func LiveMembers(pgid int) []int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // exited meanwhile
-		}
-		// The command name is parenthesised and may hold spaces; the fields
-		// after it are: state ppid pgrp ...
-		i := strings.LastIndexByte(string(stat), ')')
-		if i < 0 || i+2 > len(stat) {
-			continue
-		}
-		f := strings.Fields(string(stat[i+2:]))
-		if len(f) > 2 && f[2] == want && f[0] != "Z" {
+		f, ok := procStat(pid) // not ok: exited meanwhile
+		if ok && len(f) > 2 && f[2] == want && f[0] != "Z" {
 			live = append(live, pid)
 		}
 	}
